@@ -1,0 +1,14 @@
+//! `dpoa-node`: the node of the community peer-to-peer electricity trading chain.
+
+#![warn(missing_docs)]
+
+mod benchmarking;
+mod chain_spec;
+mod cli;
+mod command;
+mod rpc;
+mod service;
+
+fn main() -> sc_cli::Result<()> {
+	command::run()
+}

@@ -1,0 +1,171 @@
+//! Tests of the DPoA pallet's rules.
+
+use crate::{mock::*, Authorities, ConsensusLog, CurrentSlot, Error, Event, DPOA_ENGINE_ID};
+use codec::Encode;
+use frame_support::{assert_noop, assert_ok, traits::Hooks};
+use sp_runtime::{generic::DigestItem, DispatchError};
+
+fn last_event() -> RuntimeEvent {
+	System::events().pop().expect("an event was deposited").event
+}
+
+fn authorities_change_logged(set: &[crate::AuthorityId]) -> bool {
+	let expected = DigestItem::Consensus(
+		DPOA_ENGINE_ID,
+		ConsensusLog::AuthoritiesChange(set.to_vec()).encode(),
+	);
+	System::digest().logs().contains(&expected)
+}
+
+#[test]
+fn genesis_sets_authorities() {
+	ExtBuilder::default().authorities(vec![authority(1), authority(2)]).build_and_execute(|| {
+		assert_eq!(Dpoa::authorities(), vec![authority(1), authority(2)]);
+		assert_eq!(Dpoa::slot_duration(), SLOT_DURATION);
+	});
+}
+
+#[test]
+#[should_panic(expected = "non-empty")]
+fn genesis_rejects_empty_set() {
+	ExtBuilder::default().authorities(vec![]).build();
+}
+
+#[test]
+#[should_panic(expected = "non-empty")]
+fn genesis_rejects_duplicates() {
+	ExtBuilder::default().authorities(vec![authority(1), authority(1)]).build();
+}
+
+#[test]
+fn set_authorities_replaces_the_set() {
+	ExtBuilder::default().build_and_execute(|| {
+		let new = vec![authority(3), authority(2)];
+		assert_ok!(Dpoa::set_authorities(RuntimeOrigin::root(), new.clone()));
+		assert_eq!(Dpoa::authorities(), new);
+		assert_eq!(last_event(), Event::AuthoritiesSet { authorities: new.clone() }.into());
+		assert!(authorities_change_logged(&new));
+	});
+}
+
+#[test]
+fn set_authorities_errors_change_nothing() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_noop!(
+			Dpoa::set_authorities(RuntimeOrigin::signed(1), vec![authority(2)]),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Dpoa::set_authorities(RuntimeOrigin::root(), vec![]),
+			Error::<Test>::EmptyAuthoritySet
+		);
+		assert_noop!(
+			Dpoa::set_authorities(RuntimeOrigin::root(), vec![authority(2), authority(3), authority(2)]),
+			Error::<Test>::DuplicateAuthority
+		);
+		let too_many = (0..=MAX_AUTHORITIES as u8).map(authority).collect();
+		assert_noop!(
+			Dpoa::set_authorities(RuntimeOrigin::root(), too_many),
+			Error::<Test>::TooManyAuthorities
+		);
+		assert_eq!(Dpoa::authorities(), vec![authority(1)]);
+	});
+}
+
+#[test]
+fn add_and_remove_authority() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(Dpoa::add_authority(RuntimeOrigin::root(), authority(2)));
+		assert_eq!(Dpoa::authorities(), vec![authority(1), authority(2)]);
+		assert_eq!(last_event(), Event::AuthorityAdded { authority: authority(2) }.into());
+
+		assert_ok!(Dpoa::remove_authority(RuntimeOrigin::root(), authority(1)));
+		assert_eq!(Dpoa::authorities(), vec![authority(2)]);
+		assert_eq!(last_event(), Event::AuthorityRemoved { authority: authority(1) }.into());
+		assert!(authorities_change_logged(&[authority(2)]));
+	});
+}
+
+#[test]
+fn add_authority_errors_change_nothing() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_noop!(
+			Dpoa::add_authority(RuntimeOrigin::signed(1), authority(2)),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Dpoa::add_authority(RuntimeOrigin::root(), authority(1)),
+			Error::<Test>::AlreadyAuthority
+		);
+	});
+	let full: Vec<_> = (0..MAX_AUTHORITIES as u8).map(authority).collect();
+	ExtBuilder::default().authorities(full).build_and_execute(|| {
+		assert_noop!(
+			Dpoa::add_authority(RuntimeOrigin::root(), authority(200)),
+			Error::<Test>::TooManyAuthorities
+		);
+	});
+}
+
+#[test]
+fn remove_authority_errors_change_nothing() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_noop!(
+			Dpoa::remove_authority(RuntimeOrigin::signed(1), authority(1)),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Dpoa::remove_authority(RuntimeOrigin::root(), authority(9)),
+			Error::<Test>::NotAuthority
+		);
+		// The last authority cannot leave: the set must never be empty.
+		assert_noop!(
+			Dpoa::remove_authority(RuntimeOrigin::root(), authority(1)),
+			Error::<Test>::EmptyAuthoritySet
+		);
+	});
+}
+
+#[test]
+fn on_initialize_records_increasing_slots() {
+	ExtBuilder::default().build_and_execute(|| {
+		initialize_block_at_slot(1, 10);
+		assert_eq!(*CurrentSlot::<Test>::get(), 10);
+		initialize_block_at_slot(2, 12);
+		assert_eq!(*CurrentSlot::<Test>::get(), 12);
+	});
+}
+
+#[test]
+#[should_panic(expected = "Slot must increase")]
+fn a_block_in_the_same_slot_is_invalid() {
+	ExtBuilder::default().build().execute_with(|| {
+		initialize_block_at_slot(1, 10);
+		initialize_block_at_slot(2, 10);
+	});
+}
+
+#[test]
+fn timestamp_in_the_claimed_slot_is_accepted() {
+	ExtBuilder::default().build_and_execute(|| {
+		initialize_block_at_slot(1, 10);
+		assert_ok!(Timestamp::set(RuntimeOrigin::none(), 10 * SLOT_DURATION + 1));
+	});
+}
+
+#[test]
+#[should_panic(expected = "Timestamp slot must match")]
+fn timestamp_outside_the_claimed_slot_is_invalid() {
+	ExtBuilder::default().build().execute_with(|| {
+		initialize_block_at_slot(1, 10);
+		let _ = Timestamp::set(RuntimeOrigin::none(), 11 * SLOT_DURATION);
+	});
+}
+
+#[test]
+fn integrity_test_passes() {
+	ExtBuilder::default().build_and_execute(|| {
+		<crate::Pallet<Test> as Hooks<u64>>::integrity_test();
+		assert_eq!(Authorities::<Test>::get().len(), 1);
+	});
+}

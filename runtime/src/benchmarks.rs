@@ -1,0 +1,10 @@
+//! The pallets whose benchmarks the node's `benchmark pallet` command runs.
+
+frame_benchmarking::define_benchmarks!(
+	[frame_benchmarking, BaselineBench::<Runtime>]
+	[frame_system, SystemBench::<Runtime>]
+	[pallet_balances, Balances]
+	[pallet_sudo, Sudo]
+	[pallet_utility, Utility]
+	[pallet_dpoa, Dpoa]
+);

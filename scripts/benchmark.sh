@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Regenerates the weights of the project's pallets with the node's `benchmark pallet` command.
+# STEPS and REPEAT default to 50 and 20; lower them for a quick run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+STEPS="${STEPS:-50}"
+REPEAT="${REPEAT:-20}"
+cargo build --release --workspace --locked
+for pallet in dpoa; do
+	"$NODE_BIN" benchmark pallet \
+		--runtime "$CARGO_TARGET_DIR/release/wbuild/dpoa-runtime/dpoa_runtime.compact.compressed.wasm" \
+		--genesis-builder none \
+		--pallet "pallet_$pallet" --extrinsic '*' \
+		--steps "$STEPS" --repeat "$REPEAT" \
+		--output "pallets/$pallet/src/weights.rs" \
+		--header scripts/license-header.txt \
+		--template scripts/weight-template.hbs
+done
