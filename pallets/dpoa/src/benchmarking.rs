@@ -3,7 +3,6 @@
 use super::*;
 use dpoa_consensus_primitives::CompatibleDigestItem;
 use frame_benchmarking::v2::*;
-use frame_system::RawOrigin;
 
 fn authority(i: u32) -> AuthorityId {
 	let mut raw = [0u8; 32];

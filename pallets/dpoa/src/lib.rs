@@ -162,7 +162,7 @@ pub mod pallet {
 				assert!(previous < pre_digest.slot, "Slot must increase from block to block");
 				CurrentSlot::<T>::put(pre_digest.slot);
 			}
-			T::WeightInfo::on_initialize()
+			<T as Config>::WeightInfo::on_initialize()
 		}
 
 		fn integrity_test() {
@@ -195,7 +195,7 @@ pub mod pallet {
 		///
 		/// Complexity: `O(n log n)` in the number of keys, at most `MaxAuthorities`.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::set_authorities(T::MaxAuthorities::get()))]
+		#[pallet::weight(<T as Config>::WeightInfo::set_authorities(T::MaxAuthorities::get()))]
 		pub fn set_authorities(origin: OriginFor<T>, authorities: Vec<AuthorityId>) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
 			let bounded = Self::checked_set(authorities)?;
@@ -213,7 +213,7 @@ pub mod pallet {
 		///
 		/// Complexity: `O(n)` in the size of the set, at most `MaxAuthorities`.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::add_authority(T::MaxAuthorities::get()))]
+		#[pallet::weight(<T as Config>::WeightInfo::add_authority(T::MaxAuthorities::get()))]
 		pub fn add_authority(origin: OriginFor<T>, authority: AuthorityId) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
 			let mut set = Authorities::<T>::get();
@@ -233,7 +233,7 @@ pub mod pallet {
 		///
 		/// Complexity: `O(n)` in the size of the set, at most `MaxAuthorities`.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::remove_authority(T::MaxAuthorities::get()))]
+		#[pallet::weight(<T as Config>::WeightInfo::remove_authority(T::MaxAuthorities::get()))]
 		pub fn remove_authority(origin: OriginFor<T>, authority: AuthorityId) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
 			let mut set = Authorities::<T>::get();
