@@ -4,14 +4,14 @@
 use dpoa_consensus_primitives::{CompatibleDigestItem, PreDigest, Slot};
 use dpoa_runtime::{
 	genesis_config_presets::ENDOWMENT, Balances, Dpoa, Executive, Header, Runtime, RuntimeCall,
-	Sudo, System, UncheckedExtrinsic, SLOT_DURATION, WASM_BINARY,
+	System, UncheckedExtrinsic, SLOT_DURATION, WASM_BINARY,
 };
 use sc_chain_spec::{ChainType, GenericChainSpec};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{generic::DigestItem, traits::Header as _, BuildStorage, Digest};
 
 fn genesis_storage(preset: &str) -> sp_runtime::Storage {
-	GenericChainSpec::<()>::builder(WASM_BINARY.expect("wasm built"), None)
+	GenericChainSpec::<()>::builder(WASM_BINARY.expect("wasm built"), ())
 		.with_name("test")
 		.with_id("test")
 		.with_chain_type(ChainType::Development)
@@ -26,7 +26,7 @@ fn check_preset(preset: &str) {
 	ext.execute_with(|| {
 		let alice = Sr25519Keyring::Alice;
 		assert_eq!(Dpoa::authorities(), vec![alice.public().into()], "Alice is the trading center");
-		assert_eq!(Sudo::key(), Some(alice.to_account_id()));
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(alice.to_account_id()));
 		for account in Sr25519Keyring::iter() {
 			assert_eq!(Balances::free_balance(account.to_account_id()), ENDOWMENT);
 		}
