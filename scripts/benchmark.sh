@@ -10,7 +10,7 @@ cargo build --release --workspace --locked
 for pallet in dpoa; do
 	"$NODE_BIN" benchmark pallet \
 		--runtime "$CARGO_TARGET_DIR/release/wbuild/dpoa-runtime/dpoa_runtime.compact.compressed.wasm" \
-		--genesis-builder none \
+		--genesis-builder runtime \
 		--pallet "pallet_$pallet" --extrinsic '*' \
 		--steps "$STEPS" --repeat "$REPEAT" \
 		--output "pallets/$pallet/src/weights.rs" \

@@ -100,6 +100,8 @@ pub fn initialize_block_at_slot(number: u64, slot: u64) {
 		logs: vec![DigestItem::dpoa_pre_digest(PreDigest { slot: Slot::from(slot), authority_index: 0 })],
 	};
 	System::reset_events();
+	// `System::initialize` requires `number` to follow the current block number.
+	System::set_block_number(number - 1);
 	System::initialize(&number, &Default::default(), &digest);
 	Dpoa::on_initialize(number);
 }

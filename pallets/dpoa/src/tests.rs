@@ -26,13 +26,15 @@ fn genesis_sets_authorities() {
 }
 
 #[test]
-#[should_panic(expected = "non-empty")]
-fn genesis_rejects_empty_set() {
-	ExtBuilder::default().authorities(vec![]).build();
+fn genesis_without_authorities_fails_try_state() {
+	ExtBuilder::default().authorities(vec![]).build().execute_with(|| {
+		assert!(Dpoa::authorities().is_empty());
+		assert_eq!(Dpoa::do_try_state(), Err("DPoA authority set is empty".into()));
+	});
 }
 
 #[test]
-#[should_panic(expected = "non-empty")]
+#[should_panic(expected = "without duplicates")]
 fn genesis_rejects_duplicates() {
 	ExtBuilder::default().authorities(vec![authority(1), authority(1)]).build();
 }

@@ -8,7 +8,7 @@ use common::*;
 use dpoa_consensus_primitives::{AuthorityPair, CompatibleDigestItem};
 use sp_core::Pair;
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::{generic::SignedBlock, traits::Header as _, DigestItem};
+use sp_runtime::{generic::SignedBlock, DigestItem};
 use std::{path::Path, process::Command, time::Duration};
 
 type Block = dpoa_runtime::Block;

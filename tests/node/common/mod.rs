@@ -7,7 +7,6 @@ use codec::Decode;
 use dpoa_consensus_primitives::{AuthorityId, AuthorityPair, CompatibleDigestItem, PreDigest};
 use serde_json::{json, Value};
 use sp_core::Pair;
-use sp_runtime::traits::Header as _;
 use std::{
 	io::{Read, Write},
 	net::{TcpListener, TcpStream},
@@ -29,6 +28,13 @@ pub fn free_port() -> u16 {
 	TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// Two distinct free TCP ports on 127.0.0.1 (both held while the second is chosen).
+pub fn two_free_ports() -> (u16, u16) {
+	let first = TcpListener::bind("127.0.0.1:0").unwrap();
+	let second = TcpListener::bind("127.0.0.1:0").unwrap();
+	(first.local_addr().unwrap().port(), second.local_addr().unwrap().port())
+}
+
 /// A running node; killed when dropped.
 pub struct Node {
 	child: Child,
@@ -43,13 +49,12 @@ pub struct Node {
 impl Node {
 	/// Start `dpoa-node` with `args` plus free RPC and p2p ports; its log goes to `log`.
 	pub fn start(args: &[&str], log: &Path) -> Node {
-		let rpc_port = free_port();
-		let p2p_port = free_port();
+		let (rpc_port, p2p_port) = two_free_ports();
 		let log_file = std::fs::File::create(log).unwrap();
 		let child = Command::new(node_bin())
 			.args(args)
 			.args(["--rpc-port", &rpc_port.to_string(), "--port", &p2p_port.to_string()])
-			.args(["--no-prometheus", "--no-telemetry", "--no-mdns", "--no-hardware-benchmarks"])
+			.args(["--no-prometheus", "--no-telemetry", "--no-mdns"])
 			.stdout(Stdio::null())
 			.stderr(log_file)
 			.spawn()
@@ -84,7 +89,9 @@ impl Node {
 			TcpStream::connect(("127.0.0.1", self.rpc_port)).map_err(|e| e.to_string())?;
 		stream.set_read_timeout(Some(Duration::from_secs(30))).map_err(|e| e.to_string())?;
 		let request = format!(
-			"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+			// The node only accepts Host headers naming its own address and port.
+			"POST / HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+			self.rpc_port,
 			body.len(),
 			body
 		);
@@ -92,7 +99,8 @@ impl Node {
 		let mut response = String::new();
 		stream.read_to_string(&mut response).map_err(|e| e.to_string())?;
 		let json_start = response.find("\r\n\r\n").ok_or("no HTTP body")? + 4;
-		let value: Value = serde_json::from_str(&response[json_start..]).map_err(|e| e.to_string())?;
+		let value: Value = serde_json::from_str(&response[json_start..])
+			.map_err(|e| format!("{e}: {}", &response[json_start..]))?;
 		match value.get("error") {
 			Some(error) => Err(error.to_string()),
 			None => Ok(value["result"].clone()),
