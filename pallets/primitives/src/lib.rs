@@ -1,0 +1,182 @@
+//! # Energy primitives
+//!
+//! The small crate that couples the energy-trading pallets (registry, market, credit,
+//! verification, penalty) without any of them naming another's `Config`: shared types, the
+//! credit model's arithmetic ([`credit`]) and glue traits, each with a `()` no-op
+//! implementation. The runtime wires the pallets together through these traits.
+//!
+//! ## Terminology
+//! - *Credit*: performance credit `C^z`, an integer in `0..=initial_credit` (MODEL §4).
+//! - *Verification credit*: `C_verification`, fixed point, from `k1 / 4` up to `k1` (MODEL §5).
+//! - *Wh*: quantities are integral watt-hours; prices are balances per kWh.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+#![deny(missing_docs)]
+
+pub mod credit;
+pub mod sampling;
+
+pub use credit::{CreditChange, CreditParams, CreditState, InvalidCreditParams, PenaltySplit};
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+pub use sp_arithmetic::FixedU128;
+
+/// Balances of the chain's currency, in its smallest unit.
+pub type Balance = u128;
+/// Performance credit (MODEL §4): a whole number of points.
+pub type Credit = u32;
+/// An energy quantity in watt-hours.
+pub type WattHours = u64;
+/// Watt-hours per kilowatt-hour: prices are per kWh, quantities in Wh.
+pub const WH_PER_KWH: u128 = 1_000;
+
+/// What a registered node may sign in a contract (MODEL §1).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+	/// A distributed generator: sells energy.
+	Producer,
+	/// A distributed load: buys energy.
+	Consumer,
+	/// Both: may sign either side of a contract.
+	Prosumer,
+}
+
+impl Role {
+	/// May sign a contract as the producer (seller).
+	pub fn can_supply(self) -> bool {
+		matches!(self, Role::Producer | Role::Prosumer)
+	}
+
+	/// May sign a contract as the consumer (buyer).
+	pub fn can_consume(self) -> bool {
+		matches!(self, Role::Consumer | Role::Prosumer)
+	}
+}
+
+/// The registry as the other pallets see it: who is an active (registered, not suspended)
+/// node, with which role and declared capacity.
+pub trait Registry<AccountId> {
+	/// The trading center's account: it receives fees and rounding dust.
+	fn trading_center() -> Option<AccountId>;
+	/// The node's role if it is registered and not suspended.
+	fn active_role(who: &AccountId) -> Option<Role>;
+	/// The node's declared capacity in Wh per contract, if registered.
+	fn capacity_wh(who: &AccountId) -> Option<WattHours>;
+	/// Whether the node is registered and not suspended.
+	fn is_active(who: &AccountId) -> bool {
+		Self::active_role(who).is_some()
+	}
+}
+
+impl<AccountId> Registry<AccountId> for () {
+	fn trading_center() -> Option<AccountId> {
+		None
+	}
+	fn active_role(_: &AccountId) -> Option<Role> {
+		None
+	}
+	fn capacity_wh(_: &AccountId) -> Option<WattHours> {
+		None
+	}
+}
+
+/// Told when a node joins or leaves the set of registered nodes (the credit pallet opens and
+/// closes its record; the penalty pallet starts and stops its share).
+pub trait OnMembershipChange<AccountId> {
+	/// `who` became a registered node.
+	fn on_joined(who: &AccountId);
+	/// `who` stopped being a registered node.
+	fn on_left(who: &AccountId);
+}
+
+#[impl_trait_for_tuples::impl_for_tuples(5)]
+impl<AccountId> OnMembershipChange<AccountId> for Tuple {
+	fn on_joined(who: &AccountId) {
+		for_tuples!( #( Tuple::on_joined(who); )* );
+	}
+	fn on_left(who: &AccountId) {
+		for_tuples!( #( Tuple::on_left(who); )* );
+	}
+}
+
+/// The credit record as the other pallets see it (MODEL §4-§6).
+pub trait CreditScore<AccountId> {
+	/// The model parameters in force.
+	fn params() -> CreditParams;
+	/// The node's performance credit, if it has a record.
+	fn credit(who: &AccountId) -> Option<Credit>;
+	/// The node's verification-reward credit `C_verification`.
+	fn verification_credit(who: &AccountId) -> FixedU128;
+	/// Apply one settled trade to the node's credit (MODEL R3-R6).
+	fn record_trade(who: &AccountId, defaulted: bool) -> Option<CreditChange>;
+	/// Record a selected validator's verification: a correct one extends its streak `n`, a
+	/// wrong or missing one resets it (MODEL §5).
+	fn record_verification(who: &AccountId, correct: bool);
+}
+
+/// Told when a node's performance credit changes, so that credit-weighted shares can be
+/// settled lazily (MODEL §7).
+pub trait OnCreditChange<AccountId> {
+	/// `who`'s credit went from `old` to `new`.
+	fn on_credit_change(who: &AccountId, old: Credit, new: Credit);
+}
+
+#[impl_trait_for_tuples::impl_for_tuples(5)]
+impl<AccountId> OnCreditChange<AccountId> for Tuple {
+	fn on_credit_change(who: &AccountId, old: Credit, new: Credit) {
+		for_tuples!( #( Tuple::on_credit_change(who, old, new); )* );
+	}
+}
+
+/// The penalty pool (MODEL §7): penalties are paid into its pot, and it owes each recipient
+/// its share until claimed.
+pub trait PenaltyPool<AccountId> {
+	/// The account penalties are paid into.
+	fn pot() -> AccountId;
+	/// `counterparty_share + community_share` has just been paid into the pot: owe
+	/// `counterparty_share` to `counterparty` and share `community_share` among the active
+	/// nodes by credit, leaving out everyone in `excluded` (the trade's parties). The cost does
+	/// not grow with the number of nodes.
+	fn distribute(
+		counterparty: Option<(&AccountId, Balance)>,
+		community_share: Balance,
+		excluded: &[&AccountId],
+	);
+}
+
+/// The session's validators as the other pallets see them (MODEL §8).
+pub trait ValidatorSet<AccountId> {
+	/// The current session's index.
+	fn session() -> u32;
+	/// `who`'s weight if it is a validator of the current session.
+	fn validator_weight(who: &AccountId) -> Option<u128>;
+	/// The total weight of the current session's validators.
+	fn total_weight() -> u128;
+}
+
+impl<AccountId> ValidatorSet<AccountId> for () {
+	fn session() -> u32 {
+		0
+	}
+	fn validator_weight(_: &AccountId) -> Option<u128> {
+		None
+	}
+	fn total_weight() -> u128 {
+		0
+	}
+}

@@ -1,0 +1,132 @@
+//! Test runtime for the verification pallet.
+
+use crate as pallet_verification;
+use energy_primitives::{Credit, CreditChange, CreditParams, CreditScore, FixedU128};
+use frame_support::{derive_impl, parameter_types, traits::Randomness};
+use frame_system::EnsureRoot;
+use sp_runtime::BuildStorage;
+use std::{cell::RefCell, collections::BTreeMap};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+/// Blocks per session in the tests.
+pub const SESSION_LENGTH: u64 = 10;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(RuntimeCall, RuntimeEvent, RuntimeError, RuntimeOrigin, RuntimeTask)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Verification = pallet_verification;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+}
+
+thread_local! {
+	/// Credits and verification streaks the mock credit pallet reports.
+	pub static CREDITS: RefCell<BTreeMap<u64, (Credit, u32)>> = const { RefCell::new(BTreeMap::new()) };
+	/// The seed the mock randomness returns.
+	pub static SEED: RefCell<u64> = const { RefCell::new(0) };
+	/// Draw steps allowed per block.
+	pub static STEPS: RefCell<u32> = const { RefCell::new(100) };
+}
+
+/// Set `who`'s credit and verification streak in the mock credit pallet.
+pub fn set_credit(who: u64, credit: Credit, streak: u32) {
+	CREDITS.with(|c| c.borrow_mut().insert(who, (credit, streak)));
+}
+
+/// A credit pallet that reports what tests set.
+pub struct MockCredits;
+impl CreditScore<u64> for MockCredits {
+	fn params() -> CreditParams {
+		CreditParams::default()
+	}
+	fn credit(who: &u64) -> Option<Credit> {
+		CREDITS.with(|c| c.borrow().get(who).map(|(credit, _)| *credit))
+	}
+	fn verification_credit(who: &u64) -> FixedU128 {
+		let streak = CREDITS.with(|c| c.borrow().get(who).map(|(_, n)| *n)).unwrap_or_default();
+		CreditParams::default().verification_credit(streak)
+	}
+	fn record_trade(_: &u64, _: bool) -> Option<CreditChange> {
+		None
+	}
+	fn record_verification(_: &u64, _: bool) {}
+}
+
+/// Randomness from the test's `SEED`.
+pub struct TestRandomness;
+impl Randomness<sp_core::H256, u64> for TestRandomness {
+	fn random(subject: &[u8]) -> (sp_core::H256, u64) {
+		let seed = SEED.with(|s| *s.borrow());
+		(sp_core::H256(sp_io::hashing::blake2_256(&(subject, seed).encode())), 0)
+	}
+}
+use codec::Encode;
+
+parameter_types! {
+	pub const SessionLength: u64 = SESSION_LENGTH;
+	pub MaxDrawStepsPerBlock: u32 = STEPS.with(|s| *s.borrow());
+}
+
+impl pallet_verification::Config for Test {
+	type Credits = MockCredits;
+	type Randomness = TestRandomness;
+	type AdminOrigin = EnsureRoot<u64>;
+	type SessionLength = SessionLength;
+	type MaxValidators = frame_support::traits::ConstU32<8>;
+	type MaxNodes = frame_support::traits::ConstU32<64>;
+	type MaxDrawStepsPerBlock = MaxDrawStepsPerBlock;
+	type WeightInfo = ();
+}
+
+/// Builds test externalities with nodes that join at genesis.
+#[derive(Default)]
+pub struct ExtBuilder {
+	nodes: Vec<(u64, Credit, u32)>,
+}
+
+impl ExtBuilder {
+	/// Nodes (account, credit, verification streak) that join before the genesis draw.
+	pub fn nodes(mut self, nodes: Vec<(u64, Credit, u32)>) -> Self {
+		self.nodes = nodes;
+		self
+	}
+
+	/// Build the externalities.
+	pub fn build(self) -> sp_io::TestExternalities {
+		CREDITS.with(|c| c.borrow_mut().clear());
+		SEED.with(|s| *s.borrow_mut() = 0);
+		STEPS.with(|s| *s.borrow_mut() = 100);
+		let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+		let mut ext = sp_io::TestExternalities::new(storage);
+		ext.execute_with(|| {
+			// Join the nodes as the registry's genesis does (it builds before this pallet's).
+			for (who, credit, streak) in &self.nodes {
+				set_credit(*who, *credit, *streak);
+				<Verification as energy_primitives::OnMembershipChange<u64>>::on_joined(who);
+			}
+			frame_support::traits::BuildGenesisConfig::build(
+				&pallet_verification::GenesisConfig::<Test>::default(),
+			);
+		});
+		ext.execute_with(|| System::set_block_number(1));
+		ext
+	}
+
+	/// Build, run `test`, then check the pallet's invariants.
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		self.build().execute_with(|| {
+			test();
+			Verification::do_try_state().expect("verification invariants hold after the test");
+		});
+	}
+}

@@ -1,0 +1,212 @@
+//! Tests of the validator draw.
+
+use crate::{
+	mock::*, DrawParams, DrawWeight, EligibleCount, Error, Event, MemberCount, Session,
+	Validators, ValidatorsTotal,
+};
+use energy_primitives::{OnCreditChange, OnMembershipChange, ValidatorSet};
+use frame_support::{assert_noop, assert_ok, traits::Hooks};
+use sp_runtime::{DispatchError, Perbill};
+
+/// Table 2/3 of the paper: generators 1..=10, consumers 11..=20, all eligible (credit >= 90).
+fn paper_community() -> Vec<(u64, u32, u32)> {
+	let credits = [
+		96, 97, 90, 100, 91, 99, 92, 95, 93, 94, 94, 93, 95, 92, 90, 91, 100, 99, 97, 96,
+	];
+	let streaks = [0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0];
+	(1..=20).map(|i| (i, credits[i as usize - 1], streaks[i as usize - 1])).collect()
+}
+
+fn validators() -> Vec<u64> {
+	Validators::<Test>::get().iter().map(|(v, _)| *v).collect()
+}
+
+/// Run blocks up to and including `n`.
+fn run_to(n: u64) {
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		Verification::on_initialize(next);
+	}
+}
+
+#[test]
+fn genesis_draws_fifteen_percent_of_the_community() {
+	ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
+		assert_eq!(MemberCount::<Test>::get(), 20);
+		assert_eq!(EligibleCount::<Test>::get(), 20);
+		// round(0.15 * 20) = 3.
+		let chosen = validators();
+		assert_eq!(chosen.len(), 3);
+		let total: u128 = Validators::<Test>::get().iter().map(|(_, w)| *w).sum();
+		assert_eq!(Verification::total_weight(), total);
+		for (who, weight) in Validators::<Test>::get() {
+			assert_eq!(Verification::validator_weight(&who), Some(weight));
+			assert_eq!(weight, DrawWeight::<Test>::get(who));
+		}
+		assert_eq!(Verification::validator_weight(&99), None);
+	});
+}
+
+#[test]
+fn weight_is_credit_plus_verification_credit_above_the_threshold() {
+	ExtBuilder::default()
+		.nodes(vec![(1, 96, 0), (2, 89, 0), (3, 90, 4)])
+		.build_and_execute(|| {
+			let fixed = |x: f64| (x * 1e18) as u128;
+			assert!(DrawWeight::<Test>::get(1).abs_diff(fixed(96.0 + 1.25)) < 1_000);
+			assert_eq!(DrawWeight::<Test>::get(2), 0);
+			let v4 = 5.0 * (1.0 / (1.0 + (-2.0f64).exp())).powi(2);
+			assert!(DrawWeight::<Test>::get(3).abs_diff(fixed(90.0 + v4)) < 1_000_000);
+			assert_eq!(EligibleCount::<Test>::get(), 2);
+			// Ineligible nodes are never drawn.
+			for seed in 0..50 {
+				SEED.with(|s| *s.borrow_mut() = seed);
+				run_to(System::block_number() + SESSION_LENGTH);
+				assert!(!validators().contains(&2));
+				assert_eq!(validators().len(), 1);
+			}
+		});
+}
+
+#[test]
+fn credit_and_membership_changes_reweigh() {
+	ExtBuilder::default().nodes(vec![(1, 96, 0), (2, 95, 0)]).build_and_execute(|| {
+		set_credit(1, 89, 0);
+		Verification::on_credit_change(&1, 96, 89);
+		assert_eq!(DrawWeight::<Test>::get(1), 0);
+		assert_eq!(EligibleCount::<Test>::get(), 1);
+		set_credit(1, 90, 0);
+		Verification::on_credit_change(&1, 89, 90);
+		assert_eq!(EligibleCount::<Test>::get(), 2);
+		Verification::on_left(&2);
+		assert_eq!(DrawWeight::<Test>::get(2), 0);
+		assert_eq!(MemberCount::<Test>::get(), 1);
+		assert_eq!(EligibleCount::<Test>::get(), 1);
+		Verification::on_joined(&2);
+		assert_eq!(MemberCount::<Test>::get(), 2);
+		assert_eq!(EligibleCount::<Test>::get(), 2);
+	});
+}
+
+#[test]
+fn draws_follow_the_weights() {
+	// Five nodes, one validator per session (round(0.2 * 5) = 1): over many seeds each node
+	// is drawn in proportion to its weight.
+	let nodes = vec![(1, 100, 30), (2, 100, 0), (3, 95, 0), (4, 90, 0), (5, 80, 0)];
+	ExtBuilder::default().nodes(nodes).build_and_execute(|| {
+		assert_ok!(Verification::set_params(
+			RuntimeOrigin::root(),
+			DrawParams { ratio: Perbill::from_percent(20), threshold: 90 }
+		));
+		let weights: Vec<f64> =
+			(1..=4).map(|w| DrawWeight::<Test>::get(w) as f64).collect();
+		let total: f64 = weights.iter().sum();
+		let mut counts = [0u32; 4];
+		let sessions = 4000;
+		for seed in 0..sessions {
+			SEED.with(|s| *s.borrow_mut() = seed);
+			run_to(System::block_number() + SESSION_LENGTH);
+			let chosen = validators();
+			assert_eq!(chosen.len(), 1);
+			counts[chosen[0] as usize - 1] += 1;
+		}
+		for (i, count) in counts.iter().enumerate() {
+			let expected = sessions as f64 * weights[i] / total;
+			// Four standard deviations of a binomial count.
+			let sd = (expected * (1.0 - weights[i] / total)).sqrt();
+			assert!(
+				(*count as f64 - expected).abs() < 4.0 * sd,
+				"node {}: drawn {count} times, expected {expected:.0}",
+				i + 1
+			);
+		}
+		// Node 1's verification credit (streak 30) gives it more weight than node 2.
+		assert!(weights[0] > weights[1]);
+	});
+}
+
+#[test]
+fn a_draw_is_spread_over_blocks_and_the_old_set_serves_meanwhile() {
+	ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
+		STEPS.with(|s| *s.borrow_mut() = 2);
+		let old = validators();
+		assert_eq!(Session::<Test>::get(), 0);
+		run_to(SESSION_LENGTH);
+		// 3 draws + 3 restorations + 1 installation = 7 steps: 4 blocks at 2 steps each.
+		assert_eq!(validators(), old);
+		assert!(crate::Draw::<Test>::get().is_some());
+		run_to(SESSION_LENGTH + 2);
+		assert!(crate::Draw::<Test>::get().is_some());
+		assert_eq!(Session::<Test>::get(), 0);
+		run_to(SESSION_LENGTH + 3);
+		assert!(crate::Draw::<Test>::get().is_none());
+		assert_eq!(Session::<Test>::get(), 1);
+		assert_eq!(validators().len(), 3);
+		assert!(System::events().iter().any(|r| matches!(
+			&r.event,
+			RuntimeEvent::Verification(Event::ValidatorsChosen { session: 1, validators })
+				if validators.len() == 3
+		)));
+		assert!(ValidatorsTotal::<Test>::get() > 0);
+	});
+}
+
+#[test]
+fn at_least_one_and_at_most_the_eligible() {
+	ExtBuilder::default().nodes(vec![(1, 95, 0), (2, 50, 0)]).build_and_execute(|| {
+		// round(0.15 * 2) = 0, raised to 1.
+		assert_eq!(validators(), vec![1]);
+	});
+	ExtBuilder::default().nodes(vec![(1, 50, 0)]).build_and_execute(|| {
+		// Nobody is eligible: no validators.
+		assert!(validators().is_empty());
+	});
+}
+
+#[test]
+fn set_params_validates() {
+	ExtBuilder::default().build_and_execute(|| {
+		let ok = DrawParams { ratio: Perbill::from_percent(10), threshold: 80 };
+		assert_noop!(Verification::set_params(RuntimeOrigin::signed(1), ok), DispatchError::BadOrigin);
+		assert_noop!(
+			Verification::set_params(
+				RuntimeOrigin::root(),
+				DrawParams { ratio: Perbill::from_percent(9), threshold: 80 }
+			),
+			Error::<Test>::RatioOutOfRange
+		);
+		assert_noop!(
+			Verification::set_params(
+				RuntimeOrigin::root(),
+				DrawParams { ratio: Perbill::from_percent(21), threshold: 80 }
+			),
+			Error::<Test>::RatioOutOfRange
+		);
+		assert_noop!(
+			Verification::set_params(
+				RuntimeOrigin::root(),
+				DrawParams { ratio: Perbill::from_percent(15), threshold: 0 }
+			),
+			Error::<Test>::ZeroThreshold
+		);
+		assert_ok!(Verification::set_params(RuntimeOrigin::root(), ok));
+		assert_eq!(crate::Params::<Test>::get(), ok);
+		assert_eq!(
+			System::events().last().unwrap().event,
+			RuntimeEvent::Verification(Event::ParamsSet { params: ok })
+		);
+	});
+}
+
+#[test]
+fn a_full_tree_reports_the_node() {
+	let nodes: Vec<_> = (1..=64).map(|i| (i, 95, 0)).collect();
+	ExtBuilder::default().nodes(nodes).build_and_execute(|| {
+		set_credit(65, 95, 0);
+		Verification::on_joined(&65);
+		assert_eq!(DrawWeight::<Test>::get(65), 0);
+		assert!(System::events().iter().any(|r| r.event ==
+			RuntimeEvent::Verification(Event::TreeFull { who: 65 })));
+	});
+}
