@@ -105,6 +105,44 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_credit::runtime_api::CreditApi<Block, AccountId> for Runtime {
+		fn credit_record(who: AccountId) -> Option<pallet_credit::CreditInfo> {
+			crate::Credit::credit_info(&who)
+		}
+
+		fn penalty_quote(who: AccountId, price: Balance) -> Option<pallet_credit::PenaltyQuote> {
+			crate::Credit::penalty_quote(&who, price)
+		}
+
+		fn params() -> pallet_credit::CreditParams {
+			pallet_credit::Params::<Runtime>::get()
+		}
+	}
+
+	impl pallet_penalty::runtime_api::PenaltyApi<Block, AccountId> for Runtime {
+		fn claimable(who: AccountId) -> Balance {
+			crate::Penalty::claimable(&who)
+		}
+
+		fn received(who: AccountId) -> Balance {
+			crate::Penalty::received(&who)
+		}
+	}
+
+	impl pallet_verification::runtime_api::VerificationApi<Block, AccountId> for Runtime {
+		fn session() -> u32 {
+			pallet_verification::Session::<Runtime>::get()
+		}
+
+		fn validators() -> Vec<(AccountId, u128)> {
+			pallet_verification::Validators::<Runtime>::get().into_inner()
+		}
+
+		fn draw_weight(who: AccountId) -> u128 {
+			pallet_verification::DrawWeight::<Runtime>::get(&who)
+		}
+	}
+
 	impl sp_session::SessionKeys<Block> for Runtime {
 		fn generate_session_keys(
 			owner: Vec<u8>,

@@ -7,4 +7,8 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_sudo, Sudo]
 	[pallet_utility, Utility]
 	[pallet_dpoa, Dpoa]
+	[pallet_credit, Credit]
+	[pallet_registry, Registry]
+	[pallet_penalty, Penalty]
+	[pallet_verification, Verification]
 );

@@ -190,4 +190,18 @@ mod runtime {
 
 	#[runtime::pallet_index(6)]
 	pub type Utility = pallet_utility;
+
+	// The energy community. Genesis builds in this order: credit records exist before the
+	// registry admits the genesis nodes, and the validator draw runs after both.
+	#[runtime::pallet_index(10)]
+	pub type Credit = pallet_credit;
+
+	#[runtime::pallet_index(11)]
+	pub type Registry = pallet_registry;
+
+	#[runtime::pallet_index(12)]
+	pub type Penalty = pallet_penalty;
+
+	#[runtime::pallet_index(13)]
+	pub type Verification = pallet_verification;
 }

@@ -30,6 +30,7 @@ fn check_preset(preset: &str) {
 		for account in Sr25519Keyring::iter() {
 			assert_eq!(Balances::free_balance(account.to_account_id()), ENDOWMENT);
 		}
+		check_community();
 
 		// Block 1 in slot 1000, with the timestamp inherent in that slot.
 		let slot = Slot::from(1_000u64);
@@ -48,6 +49,35 @@ fn check_preset(preset: &str) {
 		assert_eq!(pallet_dpoa::CurrentSlot::<Runtime>::get(), slot);
 		assert_eq!(pallet_timestamp::Now::<Runtime>::get(), now);
 	});
+}
+
+/// The energy community of the presets: registered, with credit records, penalty shares and a
+/// validator draw of several.
+fn check_community() {
+	use dpoa_runtime::{genesis_config_presets::community, Credit, Penalty};
+	use energy_primitives::{CreditScore, Registry as _};
+	let alice = Sr25519Keyring::Alice.to_account_id();
+	assert_eq!(<dpoa_runtime::Registry as energy_primitives::Registry<_>>::trading_center(), Some(alice.clone()));
+	let nodes = community();
+	assert_eq!(nodes.len(), 20);
+	for (who, role, meter) in &nodes {
+		assert_eq!(dpoa_runtime::Registry::active_role(who), Some(*role));
+		assert_eq!(dpoa_runtime::Registry::node_of_meter(meter), Some(who.clone()));
+		assert_eq!(Credit::credit(who), Some(100));
+		assert!(Balances::free_balance(meter) > 0, "meters can pay fees");
+	}
+	assert_eq!(pallet_registry::ActiveCount::<Runtime>::get(), 20);
+	assert_eq!(pallet_penalty::TotalWeight::<Runtime>::get(), 2000);
+	let validators = pallet_verification::Validators::<Runtime>::get();
+	assert_eq!(validators.len(), 3, "15 % of 20 nodes");
+	for (validator, _) in validators.iter() {
+		assert!(nodes.iter().any(|(who, _, _)| who == validator));
+	}
+	// The penalty pot exists, holding the minimum balance.
+	assert_eq!(
+		Balances::free_balance(Penalty::pot_account()),
+		dpoa_runtime::EXISTENTIAL_DEPOSIT
+	);
 }
 
 #[test]

@@ -9,7 +9,9 @@ mod benchmarks {
 
 	#[benchmark]
 	fn set_params() {
-		// Worst case: `initial_credit` changes, so the check reads the record count as well.
+		// Worst case: `initial_credit` changes, so the check reads the record count as well
+		// (allowed only while no record exists).
+		RecordCount::<T>::kill();
 		let params = CreditParams { initial_credit: 120, restore_after: 12, ..Default::default() };
 		let origin = T::AdminOrigin::try_successful_origin()
 			.map_err(|_| BenchmarkError::Weightless)

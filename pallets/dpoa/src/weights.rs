@@ -54,10 +54,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 32]`.
 	fn set_authorities(n: u32, ) -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 8_618_000 picoseconds.
-		Weight::from_parts(9_331_598, 0)
-			// Standard error: 104
-			.saturating_add(Weight::from_parts(41_669, 0).saturating_mul(n.into()))
+		// Minimum execution time: 8_542_000 picoseconds.
+		Weight::from_parts(9_318_472, 0)
+			// Standard error: 95
+			.saturating_add(Weight::from_parts(38_458, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Dpoa::Authorities` (r:1 w:1)
@@ -65,10 +65,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 31]`.
 	fn add_authority(n: u32, ) -> Weight {
 		// Proof size: measured `32 + n * (32 ±0)`, estimated `2510`.
-		// Minimum execution time: 12_307_000 picoseconds.
-		Weight::from_parts(13_216_567, 2510)
-			// Standard error: 109
-			.saturating_add(Weight::from_parts(33_029, 0).saturating_mul(n.into()))
+		// Minimum execution time: 12_285_000 picoseconds.
+		Weight::from_parts(13_307_207, 2510)
+			// Standard error: 123
+			.saturating_add(Weight::from_parts(31_664, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -77,10 +77,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[2, 32]`.
 	fn remove_authority(n: u32, ) -> Weight {
 		// Proof size: measured `32 + n * (32 ±0)`, estimated `2510`.
-		// Minimum execution time: 12_127_000 picoseconds.
-		Weight::from_parts(13_124_390, 2510)
-			// Standard error: 117
-			.saturating_add(Weight::from_parts(31_498, 0).saturating_mul(n.into()))
+		// Minimum execution time: 12_233_000 picoseconds.
+		Weight::from_parts(13_301_733, 2510)
+			// Standard error: 122
+			.saturating_add(Weight::from_parts(27_921, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -88,8 +88,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Dpoa::CurrentSlot` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn on_initialize() -> Weight {
 		// Proof size: measured `42`, estimated `1493`.
-		// Minimum execution time: 3_708_000 picoseconds.
-		Weight::from_parts(4_263_000, 1493)
+		// Minimum execution time: 3_595_000 picoseconds.
+		Weight::from_parts(4_254_000, 1493)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -98,24 +98,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with ParityDB's database weights (the node's database), for tests and mocks.
 impl WeightInfo for () {
 	fn set_authorities(n: u32, ) -> Weight {
-		Weight::from_parts(9_331_598, 0)
-			.saturating_add(Weight::from_parts(41_669, 0).saturating_mul(n.into()))
+		Weight::from_parts(9_318_472, 0)
+			.saturating_add(Weight::from_parts(38_458, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn add_authority(n: u32, ) -> Weight {
-		Weight::from_parts(13_216_567, 2510)
-			.saturating_add(Weight::from_parts(33_029, 0).saturating_mul(n.into()))
+		Weight::from_parts(13_307_207, 2510)
+			.saturating_add(Weight::from_parts(31_664, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn remove_authority(n: u32, ) -> Weight {
-		Weight::from_parts(13_124_390, 2510)
-			.saturating_add(Weight::from_parts(31_498, 0).saturating_mul(n.into()))
+		Weight::from_parts(13_301_733, 2510)
+			.saturating_add(Weight::from_parts(27_921, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn on_initialize() -> Weight {
-		Weight::from_parts(4_263_000, 1493)
+		Weight::from_parts(4_254_000, 1493)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}

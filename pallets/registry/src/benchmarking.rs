@@ -3,6 +3,7 @@
 use super::*;
 use frame_benchmarking::v2::*;
 use frame_support::traits::fungible::Mutate;
+use sp_runtime::Saturating;
 use frame_system::RawOrigin;
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId

@@ -39,8 +39,11 @@
 
 extern crate alloc;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 #[cfg(test)]
 mod mock;
+pub mod runtime_api;
 #[cfg(test)]
 mod tests;
 pub mod weights;
@@ -482,11 +485,16 @@ impl<T: Config> Pallet<T> {
 	/// Advance the pending draw by as many steps as `meter` and `MaxDrawStepsPerBlock` allow;
 	/// install the validators when it is done.
 	fn step_draw(meter: &mut WeightMeter) {
+		Self::step_draw_limited(meter, T::MaxDrawStepsPerBlock::get())
+	}
+
+	/// [`Self::step_draw`] with at most `max_steps` steps.
+	fn step_draw_limited(meter: &mut WeightMeter, max_steps: u32) {
 		let Some(mut pending) = Draw::<T>::get() else { return };
 		let step = <T as Config>::WeightInfo::on_initialize_draw(1)
 			.saturating_sub(<T as Config>::WeightInfo::on_initialize_draw(0));
 		let mut steps = 0u32;
-		while steps < T::MaxDrawStepsPerBlock::get() && meter.try_consume(step).is_ok() {
+		while steps < max_steps && meter.try_consume(step).is_ok() {
 			steps += 1;
 			let total = TreeTotal::<T>::get();
 			if (pending.drawn.len() as u32) < pending.wanted && total > 0 {
