@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Regenerates the weights of the project's pallets with the node's `benchmark pallet` command.
-# STEPS and REPEAT default to 50 and 20; lower them for a quick run.
+# STEPS and REPEAT default to 50 and 20; lower them for a quick run. PALLETS (space-separated,
+# e.g. "credit registry") limits the run to some pallets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 STEPS="${STEPS:-50}"
 REPEAT="${REPEAT:-20}"
 cargo build --release --workspace --locked
-for pallet in dpoa credit registry penalty verification; do
+for pallet in ${PALLETS:-dpoa credit registry penalty verification}; do
 	"$NODE_BIN" benchmark pallet \
 		--runtime "$CARGO_TARGET_DIR/release/wbuild/dpoa-runtime/dpoa_runtime.compact.compressed.wasm" \
 		--genesis-builder runtime \

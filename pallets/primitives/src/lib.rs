@@ -180,3 +180,63 @@ impl<AccountId> ValidatorSet<AccountId> for () {
 		0
 	}
 }
+
+/// What validators vote on (MODEL §3 steps 3-4).
+#[derive(
+	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub enum PollKind {
+	/// Approve or reject a new contract.
+	Approval,
+	/// Attest a contract's metered delivery.
+	Delivery,
+}
+
+/// A validator's vote, or the final outcome of a poll.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub enum Verdict {
+	/// The contract is reasonable (an [`PollKind::Approval`] poll).
+	Approve,
+	/// The contract is unreasonable (an [`PollKind::Approval`] poll).
+	Reject,
+	/// The quantities metered (a [`PollKind::Delivery`] poll).
+	Quantities {
+		/// Delivered by the producer, in Wh.
+		delivered_wh: WattHours,
+		/// Consumed by the consumer, in Wh.
+		consumed_wh: WattHours,
+	},
+}
+
+impl Verdict {
+	/// Whether the verdict answers a poll of `kind`.
+	pub fn fits(&self, kind: PollKind) -> bool {
+		matches!(
+			(self, kind),
+			(Verdict::Approve | Verdict::Reject, PollKind::Approval) |
+				(Verdict::Quantities { .. }, PollKind::Delivery)
+		)
+	}
+}
+
+/// The validators' polls as the market sees them.
+pub trait Verifier {
+	/// Open a poll of `kind` on contract `subject` for the current session's validators.
+	fn open(subject: u64, kind: PollKind) -> sp_runtime::DispatchResult;
+	/// Close a poll without a verdict (e.g. its contract was cancelled).
+	fn cancel(subject: u64, kind: PollKind);
+}
+
+/// Told the final verdict of a poll.
+pub trait OnVerdict {
+	/// Poll `kind` on `subject` ended with `verdict`.
+	fn on_verdict(subject: u64, kind: PollKind, verdict: Verdict) -> sp_runtime::DispatchResult;
+}
+
+impl OnVerdict for () {
+	fn on_verdict(_: u64, _: PollKind, _: Verdict) -> sp_runtime::DispatchResult {
+		Ok(())
+	}
+}

@@ -2,7 +2,7 @@
 
 use super::*;
 use frame_benchmarking::v2::*;
-use frame_system::pallet_prelude::BlockNumberFor;
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 
 /// Put `n` weighed nodes in the tree, as members would be.
 fn fill<T: Config>(n: u32) {
@@ -21,6 +21,30 @@ fn fill<T: Config>(n: u32) {
 	PositionCount::<T>::put(first + n);
 	MemberCount::<T>::mutate(|m| *m += n);
 	EligibleCount::<T>::mutate(|e| *e += n);
+}
+
+/// A session of `v` validators and an approval poll on which all but the last have voted
+/// `Approve` (not yet concluded); returns the poll's subject and the last validator.
+fn poll_with_votes<T: Config>(v: u32) -> (u64, T::AccountId) {
+	let weight = 100u128;
+	let validators: alloc::vec::Vec<(T::AccountId, u128)> =
+		(0..v).map(|i| (account("validator", i, 0), weight)).collect();
+	let last = validators.last().map(|(a, _)| a.clone()).expect("v >= 1; qed");
+	Validators::<T>::put(BoundedVec::truncate_from(validators.clone()));
+	ValidatorsTotal::<T>::put(weight * v as u128);
+	let subject = 7;
+	<Pallet<T> as Verifier>::open(subject, PollKind::Approval).expect("no poll yet; qed");
+	let votes = validators
+		.into_iter()
+		.take(v as usize - 1)
+		.map(|(a, w)| (a, Verdict::Approve, w))
+		.collect::<alloc::vec::Vec<_>>();
+	Polls::<T>::mutate(subject, PollKind::Approval, |p| {
+		if let Some(p) = p {
+			p.votes = BoundedVec::truncate_from(votes);
+		}
+	});
+	(subject, last)
 }
 
 #[benchmarks]
@@ -85,6 +109,39 @@ mod benchmarks {
 			Draw::<T>::get().map(|d| d.drawn.len() as u32).unwrap_or(wanted),
 			wanted.min(s)
 		);
+	}
+
+	/// The concluding vote of a poll with `v` validators: every validator is judged. The
+	/// validators here have no credit record, so `record_verification` reads but does not
+	/// write: a small underestimate of the judging cost.
+	#[benchmark]
+	fn vote(v: Linear<1, { T::MaxValidators::get() }>) -> Result<(), BenchmarkError> {
+		let (subject, last) = poll_with_votes::<T>(v);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(last), subject, PollKind::Approval, Verdict::Approve);
+
+		assert!(!Polls::<T>::contains_key(subject, PollKind::Approval));
+		Ok(())
+	}
+
+	/// The trading center decides a poll of `v` validators after its deadline.
+	#[benchmark]
+	fn decide(v: Linear<1, { T::MaxValidators::get() }>) -> Result<(), BenchmarkError> {
+		let (subject, _) = poll_with_votes::<T>(v);
+		Polls::<T>::mutate(subject, PollKind::Approval, |p| {
+			if let Some(p) = p {
+				p.deadline = Zero::zero();
+			}
+		});
+		frame_system::Pallet::<T>::set_block_number(10u32.into());
+		let origin = T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, subject, PollKind::Approval, Verdict::Approve);
+
+		assert!(!Polls::<T>::contains_key(subject, PollKind::Approval));
+		Ok(())
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::ExtBuilder::default().build(), crate::mock::Test);

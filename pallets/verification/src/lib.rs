@@ -49,9 +49,10 @@ mod tests;
 pub mod weights;
 
 pub use energy_primitives::Credit;
+pub use energy_primitives::{PollKind, Verdict};
 use energy_primitives::{
 	sampling::{self, FenwickStore},
-	CreditScore, OnCreditChange, OnMembershipChange, ValidatorSet,
+	CreditScore, OnCreditChange, OnMembershipChange, OnVerdict, ValidatorSet, Verifier,
 };
 use frame_support::{
 	pallet_prelude::*,
@@ -114,6 +115,31 @@ pub struct PendingDraw<T: Config> {
 	pub restored: u32,
 }
 
+/// An open poll: the validators of `session` vote until `deadline`; then the trading center
+/// decides.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct Poll<T: Config> {
+	/// The session whose validators vote.
+	pub session: u32,
+	/// The last block in which they can vote.
+	pub deadline: BlockNumberFor<T>,
+	/// The votes so far: validator, verdict, its weight.
+	pub votes: BoundedVec<(T::AccountId, Verdict, u128), T::MaxValidators>,
+}
+
+use frame_system::pallet_prelude::BlockNumberFor;
+
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -147,6 +173,12 @@ pub mod pallet {
 		/// The most draw steps (one draw, or one weight put back) done in one block.
 		#[pallet::constant]
 		type MaxDrawStepsPerBlock: Get<u32>;
+		/// Weights of this pallet's calls and hooks.
+		/// Told the final verdict of every poll (the market).
+		type OnVerdict: OnVerdict;
+		/// How many blocks validators have to vote on a poll (within its session).
+		#[pallet::constant]
+		type VotingPeriod: Get<BlockNumberFor<Self>>;
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
 	}
@@ -208,6 +240,16 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Draw<T: Config> = StorageValue<_, PendingDraw<T>, OptionQuery>;
 
+	/// The previous session's validators, who may still be judged on polls of that session.
+	#[pallet::storage]
+	pub type PreviousValidators<T: Config> =
+		StorageValue<_, BoundedVec<(T::AccountId, u128), T::MaxValidators>, ValueQuery>;
+
+	/// Open polls, by contract and kind.
+	#[pallet::storage]
+	pub type Polls<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, u64, Twox64Concat, PollKind, Poll<T>, OptionQuery>;
+
 	/// Nodes drawn by the pending draw (their weight is out of the tree).
 	#[pallet::storage]
 	pub type Drawn<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, (), OptionQuery>;
@@ -242,6 +284,47 @@ pub mod pallet {
 			/// The node.
 			who: T::AccountId,
 		},
+		/// A poll opened for the current session's validators.
+		PollOpened {
+			/// The contract.
+			subject: u64,
+			/// What is voted on.
+			kind: PollKind,
+			/// The session whose validators vote.
+			session: u32,
+			/// The last block to vote in.
+			deadline: BlockNumberFor<T>,
+		},
+		/// A validator voted.
+		Voted {
+			/// The contract.
+			subject: u64,
+			/// What is voted on.
+			kind: PollKind,
+			/// The validator.
+			who: T::AccountId,
+			/// Its vote.
+			verdict: Verdict,
+		},
+		/// A poll ended: by a 2/3 quorum of validator weight, or by the trading center after the
+		/// deadline.
+		PollConcluded {
+			/// The contract.
+			subject: u64,
+			/// What was voted on.
+			kind: PollKind,
+			/// The outcome.
+			verdict: Verdict,
+			/// The trading center decided it (no quorum by the deadline).
+			by_trading_center: bool,
+		},
+		/// A poll was closed without a verdict (its contract went away).
+		PollCancelled {
+			/// The contract.
+			subject: u64,
+			/// What was voted on.
+			kind: PollKind,
+		},
 	}
 
 	/// Errors of the verification pallet.
@@ -251,6 +334,20 @@ pub mod pallet {
 		RatioOutOfRange,
 		/// The threshold must be positive.
 		ZeroThreshold,
+		/// No such poll is open.
+		PollNotFound,
+		/// A poll of this kind is already open on this contract.
+		PollExists,
+		/// The caller is not a validator of the poll's session.
+		NotValidator,
+		/// The caller has already voted on this poll.
+		AlreadyVoted,
+		/// Voting on this poll is over (deadline passed or session ended).
+		PollClosed,
+		/// Voting is still open: the trading center decides only after the deadline.
+		PollStillOpen,
+		/// The verdict does not answer this kind of poll.
+		VerdictDoesNotFit,
 	}
 
 	/// Genesis: the draw's parameters; the first validators are drawn at genesis from the
@@ -352,6 +449,79 @@ pub mod pallet {
 			Self::deposit_event(Event::ParamsSet { params });
 			Ok(())
 		}
+
+		/// Vote on an open poll as a validator of its session. When the validators backing one
+		/// verdict hold at least 2/3 of the session's validator weight, the poll concludes:
+		/// the market is told the verdict and every validator of the session is judged (a
+		/// vote for the verdict is correct; a different or missing vote resets its streak).
+		///
+		/// - Origin: signed, a validator of the poll's session.
+		/// - `subject`, `kind`: the poll.
+		/// - `verdict`: `Approve`/`Reject` on an approval poll, `Quantities` on a delivery poll.
+		///
+		/// Errors: [`Error::VerdictDoesNotFit`], [`Error::PollNotFound`], [`Error::PollClosed`],
+		/// [`Error::NotValidator`], [`Error::AlreadyVoted`], and the market's error if it cannot
+		/// apply the verdict. Emits [`Event::Voted`], and [`Event::PollConcluded`] at quorum.
+		///
+		/// Complexity: `O(MaxValidators)`.
+		#[pallet::call_index(1)]
+		#[pallet::weight(<T as Config>::WeightInfo::vote(T::MaxValidators::get()))]
+		pub fn vote(
+			origin: OriginFor<T>,
+			subject: u64,
+			kind: PollKind,
+			verdict: Verdict,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(verdict.fits(kind), Error::<T>::VerdictDoesNotFit);
+			let mut poll = Polls::<T>::get(subject, kind).ok_or(Error::<T>::PollNotFound)?;
+			ensure!(Self::is_open(&poll), Error::<T>::PollClosed);
+			let weight =
+				<Self as ValidatorSet<_>>::validator_weight(&who).ok_or(Error::<T>::NotValidator)?;
+			ensure!(!poll.votes.iter().any(|(v, _, _)| v == &who), Error::<T>::AlreadyVoted);
+			poll.votes
+				.try_push((who.clone(), verdict, weight))
+				.map_err(|_| Error::<T>::NotValidator)?;
+			Self::deposit_event(Event::Voted { subject, kind, who, verdict });
+			let backing = poll
+				.votes
+				.iter()
+				.filter(|(_, v, _)| *v == verdict)
+				.fold(0u128, |sum, (_, _, w)| sum.saturating_add(*w));
+			let total = ValidatorsTotal::<T>::get();
+			if total > 0 && backing.saturating_mul(3) >= total.saturating_mul(2) {
+				Self::conclude(subject, kind, poll, verdict, false)
+			} else {
+				Polls::<T>::insert(subject, kind, poll);
+				Ok(())
+			}
+		}
+
+		/// Decide a poll whose voting is over without a quorum (MODEL §3 step 4). The session's
+		/// validators are judged against this verdict.
+		///
+		/// - Origin: `AdminOrigin` (the trading center).
+		/// - `subject`, `kind`: the poll; `verdict`: the decision.
+		///
+		/// Errors: [`Error::VerdictDoesNotFit`], [`Error::PollNotFound`],
+		/// [`Error::PollStillOpen`], and the market's error if it cannot apply the verdict.
+		/// Emits [`Event::PollConcluded`].
+		///
+		/// Complexity: `O(MaxValidators)`.
+		#[pallet::call_index(2)]
+		#[pallet::weight(<T as Config>::WeightInfo::decide(T::MaxValidators::get()))]
+		pub fn decide(
+			origin: OriginFor<T>,
+			subject: u64,
+			kind: PollKind,
+			verdict: Verdict,
+		) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			ensure!(verdict.fits(kind), Error::<T>::VerdictDoesNotFit);
+			let poll = Polls::<T>::get(subject, kind).ok_or(Error::<T>::PollNotFound)?;
+			ensure!(!Self::is_open(&poll), Error::<T>::PollStillOpen);
+			Self::conclude(subject, kind, poll, verdict, true)
+		}
 	}
 }
 
@@ -375,6 +545,43 @@ impl<T: Config> FenwickStore for StoredTree<T> {
 }
 
 impl<T: Config> Pallet<T> {
+	/// Whether validators can still vote on `poll`.
+	pub fn is_open(poll: &Poll<T>) -> bool {
+		poll.session == Session::<T>::get() &&
+			frame_system::Pallet::<T>::block_number() <= poll.deadline
+	}
+
+	/// End a poll with `verdict`: tell the market, judge the session's validators.
+	fn conclude(
+		subject: u64,
+		kind: PollKind,
+		poll: Poll<T>,
+		verdict: Verdict,
+		by_trading_center: bool,
+	) -> DispatchResult {
+		T::OnVerdict::on_verdict(subject, kind, verdict)?;
+		Polls::<T>::remove(subject, kind);
+		let session = Session::<T>::get();
+		let electorate = if poll.session == session {
+			Validators::<T>::get()
+		} else if poll.session.saturating_add(1) == session {
+			PreviousValidators::<T>::get()
+		} else {
+			// Older sessions' sets are gone: judge those who voted.
+			poll.votes.iter().map(|(v, _, w)| (v.clone(), *w)).collect::<alloc::vec::Vec<_>>()
+				.try_into()
+				.unwrap_or_default()
+		};
+		for (validator, _) in electorate.iter() {
+			let correct =
+				poll.votes.iter().any(|(v, vote, _)| v == validator && *vote == verdict);
+			T::Credits::record_verification(validator, correct);
+			Self::refresh(validator);
+		}
+		Self::deposit_event(Event::PollConcluded { subject, kind, verdict, by_trading_center });
+		Ok(())
+	}
+
 	fn validate(params: &DrawParams) -> Result<(), Error<T>> {
 		ensure!(params.ratio >= MIN_RATIO && params.ratio <= MAX_RATIO, Error::<T>::RatioOutOfRange);
 		ensure!(params.threshold > 0, Error::<T>::ZeroThreshold);
@@ -535,6 +742,7 @@ impl<T: Config> Pallet<T> {
 				let total =
 					pending.drawn.iter().fold(0u128, |sum, (_, w)| sum.saturating_add(*w));
 				Session::<T>::put(pending.session);
+				PreviousValidators::<T>::put(Validators::<T>::get());
 				ValidatorsTotal::<T>::put(total);
 				Validators::<T>::put(pending.drawn.clone());
 				Draw::<T>::kill();
@@ -619,5 +827,23 @@ impl<T: Config> ValidatorSet<T::AccountId> for Pallet<T> {
 
 	fn total_weight() -> u128 {
 		ValidatorsTotal::<T>::get()
+	}
+}
+
+impl<T: Config> Verifier for Pallet<T> {
+	fn open(subject: u64, kind: PollKind) -> DispatchResult {
+		ensure!(!Polls::<T>::contains_key(subject, kind), Error::<T>::PollExists);
+		let session = Session::<T>::get();
+		let deadline =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::VotingPeriod::get());
+		Polls::<T>::insert(subject, kind, Poll::<T> { session, deadline, votes: Default::default() });
+		Self::deposit_event(Event::PollOpened { subject, kind, session, deadline });
+		Ok(())
+	}
+
+	fn cancel(subject: u64, kind: PollKind) {
+		if Polls::<T>::take(subject, kind).is_some() {
+			Self::deposit_event(Event::PollCancelled { subject, kind });
+		}
 	}
 }

@@ -1,7 +1,9 @@
 //! Test runtime for the verification pallet.
 
 use crate as pallet_verification;
-use energy_primitives::{Credit, CreditChange, CreditParams, CreditScore, FixedU128};
+use energy_primitives::{
+	Credit, CreditChange, CreditParams, CreditScore, FixedU128, OnVerdict, PollKind, Verdict,
+};
 use frame_support::{derive_impl, parameter_types, traits::Randomness};
 use frame_system::EnsureRoot;
 use sp_runtime::BuildStorage;
@@ -36,6 +38,24 @@ thread_local! {
 	pub static SEED: RefCell<u64> = const { RefCell::new(0) };
 	/// Draw steps allowed per block.
 	pub static STEPS: RefCell<u32> = const { RefCell::new(100) };
+	/// Verifications recorded: (validator, correct).
+	pub static JUDGED: RefCell<Vec<(u64, bool)>> = const { RefCell::new(Vec::new()) };
+	/// Verdicts the market was told.
+	pub static VERDICTS: RefCell<Vec<(u64, PollKind, Verdict)>> = const { RefCell::new(Vec::new()) };
+	/// Whether the mock market refuses verdicts.
+	pub static MARKET_FAILS: RefCell<bool> = const { RefCell::new(false) };
+}
+
+/// A market that records verdicts, or refuses them when `MARKET_FAILS`.
+pub struct MockMarket;
+impl OnVerdict for MockMarket {
+	fn on_verdict(subject: u64, kind: PollKind, verdict: Verdict) -> sp_runtime::DispatchResult {
+		if MARKET_FAILS.with(|f| *f.borrow()) {
+			return Err(sp_runtime::DispatchError::Other("market refuses"));
+		}
+		VERDICTS.with(|v| v.borrow_mut().push((subject, kind, verdict)));
+		Ok(())
+	}
 }
 
 /// Set `who`'s credit and verification streak in the mock credit pallet.
@@ -59,7 +79,14 @@ impl CreditScore<u64> for MockCredits {
 	fn record_trade(_: &u64, _: bool) -> Option<CreditChange> {
 		None
 	}
-	fn record_verification(_: &u64, _: bool) {}
+	fn record_verification(who: &u64, correct: bool) {
+		JUDGED.with(|j| j.borrow_mut().push((*who, correct)));
+		CREDITS.with(|c| {
+			if let Some((_, streak)) = c.borrow_mut().get_mut(who) {
+				*streak = if correct { *streak + 1 } else { 0 };
+			}
+		});
+	}
 }
 
 /// Randomness from the test's `SEED`.
@@ -85,6 +112,8 @@ impl pallet_verification::Config for Test {
 	type MaxValidators = frame_support::traits::ConstU32<8>;
 	type MaxNodes = frame_support::traits::ConstU32<64>;
 	type MaxDrawStepsPerBlock = MaxDrawStepsPerBlock;
+	type OnVerdict = MockMarket;
+	type VotingPeriod = frame_support::traits::ConstU64<5>;
 	type WeightInfo = ();
 }
 
@@ -106,6 +135,9 @@ impl ExtBuilder {
 		CREDITS.with(|c| c.borrow_mut().clear());
 		SEED.with(|s| *s.borrow_mut() = 0);
 		STEPS.with(|s| *s.borrow_mut() = 100);
+		JUDGED.with(|j| j.borrow_mut().clear());
+		VERDICTS.with(|v| v.borrow_mut().clear());
+		MARKET_FAILS.with(|f| *f.borrow_mut() = false);
 		let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 		let mut ext = sp_io::TestExternalities::new(storage);
 		ext.execute_with(|| {

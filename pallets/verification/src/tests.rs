@@ -210,3 +210,171 @@ fn a_full_tree_reports_the_node() {
 			RuntimeEvent::Verification(Event::TreeFull { who: 65 })));
 	});
 }
+
+mod polls {
+	use super::*;
+	use crate::{Polls, PreviousValidators};
+	use energy_primitives::{PollKind, Verdict, Verifier};
+
+	fn open(subject: u64, kind: PollKind) {
+		assert_ok!(<Verification as Verifier>::open(subject, kind));
+	}
+
+	/// Three validators of the paper community, heaviest first.
+	fn three() -> Vec<u64> {
+		let mut v = Validators::<Test>::get().into_inner();
+		v.sort_by(|a, b| b.1.cmp(&a.1));
+		v.into_iter().map(|(a, _)| a).collect()
+	}
+
+	#[test]
+	fn two_thirds_of_the_weight_concludes_and_judges_everyone() {
+		ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
+			let v = three();
+			open(1, PollKind::Approval);
+			assert_noop!(
+				<Verification as Verifier>::open(1, PollKind::Approval),
+				Error::<Test>::PollExists
+			);
+			// One vote of three (roughly equal weights) is not a quorum.
+			assert_ok!(Verification::vote(RuntimeOrigin::signed(v[0]), 1, PollKind::Approval, Verdict::Approve));
+			assert!(Polls::<Test>::contains_key(1, PollKind::Approval));
+			// The lightest disagrees: no verdict holds 2/3.
+			assert_ok!(Verification::vote(RuntimeOrigin::signed(v[2]), 1, PollKind::Approval, Verdict::Reject));
+			assert!(VERDICTS.with(|x| x.borrow().is_empty()));
+			// The two heaviest together hold at least 2/3 of the weight.
+			assert_ok!(Verification::vote(RuntimeOrigin::signed(v[1]), 1, PollKind::Approval, Verdict::Approve));
+			assert_eq!(
+				VERDICTS.with(|x| x.borrow().clone()),
+				vec![(1, PollKind::Approval, Verdict::Approve)]
+			);
+			assert!(!Polls::<Test>::contains_key(1, PollKind::Approval));
+			let mut judged = JUDGED.with(|j| j.borrow().clone());
+			judged.sort();
+			let mut expected = vec![(v[0], true), (v[1], true), (v[2], false)];
+			expected.sort();
+			assert_eq!(judged, expected);
+			// Judging re-weighs: the correct validators' verification credit rose.
+			assert!(crate::DrawWeight::<Test>::get(v[0]) > 0);
+		});
+	}
+
+	#[test]
+	fn vote_errors_change_nothing() {
+		ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
+			let v = three();
+			let outsider = (1..=20).find(|n| !v.contains(n)).unwrap();
+			assert_noop!(
+				Verification::vote(RuntimeOrigin::signed(v[0]), 1, PollKind::Approval, Verdict::Approve),
+				Error::<Test>::PollNotFound
+			);
+			open(1, PollKind::Delivery);
+			assert_noop!(
+				Verification::vote(RuntimeOrigin::signed(v[0]), 1, PollKind::Delivery, Verdict::Approve),
+				Error::<Test>::VerdictDoesNotFit
+			);
+			let q = Verdict::Quantities { delivered_wh: 80_000, consumed_wh: 75_000 };
+			assert_noop!(
+				Verification::vote(RuntimeOrigin::signed(outsider), 1, PollKind::Delivery, q),
+				Error::<Test>::NotValidator
+			);
+			assert_ok!(Verification::vote(RuntimeOrigin::signed(v[0]), 1, PollKind::Delivery, q));
+			assert_noop!(
+				Verification::vote(RuntimeOrigin::signed(v[0]), 1, PollKind::Delivery, q),
+				Error::<Test>::AlreadyVoted
+			);
+			// After the deadline (5 blocks) voting is closed.
+			run_to(System::block_number() + 6);
+			assert_noop!(
+				Verification::vote(RuntimeOrigin::signed(v[1]), 1, PollKind::Delivery, q),
+				Error::<Test>::PollClosed
+			);
+		});
+	}
+
+	#[test]
+	fn the_trading_center_decides_after_the_deadline() {
+		ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
+			let v = three();
+			open(4, PollKind::Approval);
+			assert_ok!(Verification::vote(RuntimeOrigin::signed(v[0]), 4, PollKind::Approval, Verdict::Reject));
+			assert_noop!(
+				Verification::decide(RuntimeOrigin::root(), 4, PollKind::Approval, Verdict::Approve),
+				Error::<Test>::PollStillOpen
+			);
+			run_to(System::block_number() + 6);
+			assert_noop!(
+				Verification::decide(RuntimeOrigin::signed(v[0]), 4, PollKind::Approval, Verdict::Approve),
+				DispatchError::BadOrigin
+			);
+			assert_noop!(
+				Verification::decide(
+					RuntimeOrigin::root(),
+					4,
+					PollKind::Approval,
+					Verdict::Quantities { delivered_wh: 1, consumed_wh: 1 }
+				),
+				Error::<Test>::VerdictDoesNotFit
+			);
+			// The market refusing the verdict leaves the poll in place.
+			MARKET_FAILS.with(|f| *f.borrow_mut() = true);
+			assert_noop!(
+				Verification::decide(RuntimeOrigin::root(), 4, PollKind::Approval, Verdict::Approve),
+				sp_runtime::DispatchError::Other("market refuses")
+			);
+			MARKET_FAILS.with(|f| *f.borrow_mut() = false);
+			assert_ok!(Verification::decide(RuntimeOrigin::root(), 4, PollKind::Approval, Verdict::Approve));
+			assert!(System::events().iter().any(|r| r.event ==
+				RuntimeEvent::Verification(Event::PollConcluded {
+					subject: 4,
+					kind: PollKind::Approval,
+					verdict: Verdict::Approve,
+					by_trading_center: true,
+				})));
+			// The wrong vote and the two missing ones all reset their streaks.
+			let mut judged = JUDGED.with(|j| j.borrow().clone());
+			judged.sort();
+			let mut expected: Vec<_> = v.iter().map(|a| (*a, false)).collect();
+			expected.sort();
+			assert_eq!(judged, expected);
+		});
+	}
+
+	#[test]
+	fn a_poll_of_the_previous_session_judges_that_sessions_validators() {
+		ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
+			let old = three();
+			open(5, PollKind::Approval);
+			run_to(SESSION_LENGTH);
+			assert_eq!(Session::<Test>::get(), 1);
+			assert_eq!(
+				PreviousValidators::<Test>::get().len(),
+				3,
+				"the old set is kept for judging"
+			);
+			assert_noop!(
+				Verification::vote(RuntimeOrigin::signed(old[0]), 5, PollKind::Approval, Verdict::Approve),
+				Error::<Test>::PollClosed
+			);
+			assert_ok!(Verification::decide(RuntimeOrigin::root(), 5, PollKind::Approval, Verdict::Reject));
+			let mut judged: Vec<u64> = JUDGED.with(|j| j.borrow().iter().map(|(a, _)| *a).collect());
+			judged.sort();
+			let mut expected = old.clone();
+			expected.sort();
+			assert_eq!(judged, expected);
+		});
+	}
+
+	#[test]
+	fn cancel_removes_the_poll() {
+		ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
+			open(9, PollKind::Approval);
+			<Verification as Verifier>::cancel(9, PollKind::Approval);
+			assert!(!Polls::<Test>::contains_key(9, PollKind::Approval));
+			assert_eq!(
+				System::events().last().unwrap().event,
+				RuntimeEvent::Verification(Event::PollCancelled { subject: 9, kind: PollKind::Approval })
+			);
+		});
+	}
+}

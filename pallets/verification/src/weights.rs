@@ -43,6 +43,8 @@ pub trait WeightInfo {
 	fn set_params() -> Weight;
 	fn on_initialize_idle() -> Weight;
 	fn on_initialize_draw(s: u32, ) -> Weight;
+	fn vote(v: u32, ) -> Weight;
+	fn decide(v: u32, ) -> Weight;
 }
 
 /// Measured weights, with the runtime's database weights.
@@ -52,16 +54,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Params` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn set_params() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 4_470_000 picoseconds.
-		Weight::from_parts(5_128_000, 0)
+		// Minimum execution time: 4_444_000 picoseconds.
+		Weight::from_parts(5_187_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Verification::Draw` (r:1 w:0)
 	/// Proof: `Verification::Draw` (`max_values`: Some(1), `max_size`: Some(12334), added: 12829, mode: `MaxEncodedLen`)
 	fn on_initialize_idle() -> Weight {
-		// Proof size: measured `225`, estimated `13819`.
-		// Minimum execution time: 2_548_000 picoseconds.
-		Weight::from_parts(2_950_000, 13819)
+		// Proof size: measured `231`, estimated `13819`.
+		// Minimum execution time: 2_123_000 picoseconds.
+		Weight::from_parts(2_469_000, 13819)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 	}
 	/// Storage: `Verification::Draw` (r:1 w:1)
@@ -78,36 +80,106 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Drawn` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[0, 64]`.
 	fn on_initialize_draw(s: u32, ) -> Weight {
-		// Proof size: measured `1898 + s * (405 ±0)`, estimated `44953 + s * (6360 ±75)`.
-		// Minimum execution time: 174_000 picoseconds.
-		Weight::from_parts(61_213_622, 44953)
-			// Standard error: 60_826
-			.saturating_add(Weight::from_parts(61_948_779, 0).saturating_mul(s.into()))
+		// Proof size: measured `1904 + s * (405 ±0)`, estimated `44953 + s * (6360 ±0)`.
+		// Minimum execution time: 184_000 picoseconds.
+		Weight::from_parts(51_301_336, 44953)
+			// Standard error: 79_470
+			.saturating_add(Weight::from_parts(63_869_463, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(18_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(17_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 6360).saturating_mul(s.into()))
 	}
+	/// Storage: `Verification::Polls` (r:1 w:1)
+	/// Proof: `Verification::Polls` (`max_values`: None, `max_size`: Some(16675), added: 19150, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Session` (r:1 w:0)
+	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Validators` (r:1 w:0)
+	/// Proof: `Verification::Validators` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::ValidatorsTotal` (r:1 w:0)
+	/// Proof: `Verification::ValidatorsTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Credit::Records` (r:256 w:256)
+	/// Proof: `Credit::Records` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Members` (r:256 w:0)
+	/// Proof: `Verification::Members` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::DrawWeight` (r:256 w:0)
+	/// Proof: `Verification::DrawWeight` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// The range of component `v` is `[1, 256]`.
+	fn vote(v: u32, ) -> Weight {
+		// Proof size: measured `3318 + v * (100 ±0)`, estimated `20140 + v * (2543 ±0)`.
+		// Minimum execution time: 35_729_000 picoseconds.
+		Weight::from_parts(53_078_706, 20140)
+			// Standard error: 2_887
+			.saturating_add(Weight::from_parts(6_255_457, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(v.into())))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(v.into())))
+			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(v.into()))
+	}
+	/// Storage: `Verification::Polls` (r:1 w:1)
+	/// Proof: `Verification::Polls` (`max_values`: None, `max_size`: Some(16675), added: 19150, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Session` (r:1 w:0)
+	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Validators` (r:1 w:0)
+	/// Proof: `Verification::Validators` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Credit::Records` (r:256 w:256)
+	/// Proof: `Credit::Records` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Members` (r:256 w:0)
+	/// Proof: `Verification::Members` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::DrawWeight` (r:256 w:0)
+	/// Proof: `Verification::DrawWeight` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// The range of component `v` is `[1, 256]`.
+	fn decide(v: u32, ) -> Weight {
+		// Proof size: measured `3316 + v * (100 ±0)`, estimated `20140 + v * (2543 ±0)`.
+		// Minimum execution time: 30_835_000 picoseconds.
+		Weight::from_parts(49_366_002, 20140)
+			// Standard error: 3_279
+			.saturating_add(Weight::from_parts(6_348_633, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(v.into())))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(v.into())))
+			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(v.into()))
+	}
 }
 
 /// The same measured weights with ParityDB's database weights (the node's database), for tests and mocks.
 impl WeightInfo for () {
 	fn set_params() -> Weight {
-		Weight::from_parts(5_128_000, 0)
+		Weight::from_parts(5_187_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn on_initialize_idle() -> Weight {
-		Weight::from_parts(2_950_000, 13819)
+		Weight::from_parts(2_469_000, 13819)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 	}
 	fn on_initialize_draw(s: u32, ) -> Weight {
-		Weight::from_parts(61_213_622, 44953)
-			.saturating_add(Weight::from_parts(61_948_779, 0).saturating_mul(s.into()))
+		Weight::from_parts(51_301_336, 44953)
+			.saturating_add(Weight::from_parts(63_869_463, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(18_u64))
 			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(17_u64))
 			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 6360).saturating_mul(s.into()))
+	}
+	fn vote(v: u32, ) -> Weight {
+		Weight::from_parts(53_078_706, 20140)
+			.saturating_add(Weight::from_parts(6_255_457, 0).saturating_mul(v.into()))
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(v.into())))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(v.into())))
+			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(v.into()))
+	}
+	fn decide(v: u32, ) -> Weight {
+		Weight::from_parts(49_366_002, 20140)
+			.saturating_add(Weight::from_parts(6_348_633, 0).saturating_mul(v.into()))
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(v.into())))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(v.into())))
+			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(v.into()))
 	}
 }
