@@ -92,6 +92,9 @@ impl Registry<u64> for MockRegistry {
 	fn capacity_wh(_: &u64) -> Option<WattHours> {
 		None
 	}
+	fn node_of_meter(_: &u64) -> Option<u64> {
+		None
+	}
 }
 
 parameter_types! {

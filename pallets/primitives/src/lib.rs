@@ -77,6 +77,8 @@ pub trait Registry<AccountId> {
 	fn active_role(who: &AccountId) -> Option<Role>;
 	/// The node's declared capacity in Wh per contract, if registered.
 	fn capacity_wh(who: &AccountId) -> Option<WattHours>;
+	/// The node whose registered meter key `meter` is.
+	fn node_of_meter(meter: &AccountId) -> Option<AccountId>;
 	/// Whether the node is registered and not suspended.
 	fn is_active(who: &AccountId) -> bool {
 		Self::active_role(who).is_some()
@@ -91,6 +93,9 @@ impl<AccountId> Registry<AccountId> for () {
 		None
 	}
 	fn capacity_wh(_: &AccountId) -> Option<WattHours> {
+		None
+	}
+	fn node_of_meter(_: &AccountId) -> Option<AccountId> {
 		None
 	}
 }

@@ -514,10 +514,6 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	/// The node a meter key reports for, if the key belongs to a registered node.
-	pub fn node_of_meter(meter: &T::AccountId) -> Option<T::AccountId> {
-		MeterOwner::<T>::get(meter).filter(|owner| Nodes::<T>::contains_key(owner))
-	}
 
 	/// Check the pallet's invariants (see the crate docs).
 	#[cfg(any(test, feature = "try-runtime"))]
@@ -564,5 +560,9 @@ impl<T: Config> Registry<T::AccountId> for Pallet<T> {
 
 	fn capacity_wh(who: &T::AccountId) -> Option<WattHours> {
 		Nodes::<T>::get(who).map(|n| n.capacity_wh)
+	}
+
+	fn node_of_meter(meter: &T::AccountId) -> Option<T::AccountId> {
+		MeterOwner::<T>::get(meter).filter(|owner| Nodes::<T>::contains_key(owner))
 	}
 }

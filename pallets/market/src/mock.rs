@@ -1,0 +1,157 @@
+//! Test runtime for the market pallet.
+
+use crate as pallet_market;
+use energy_primitives::{PollKind, Registry, Role, Verifier, WattHours};
+use frame_support::{derive_impl, parameter_types};
+use sp_runtime::BuildStorage;
+use std::{cell::RefCell, collections::BTreeMap};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+/// One currency unit.
+pub const UNIT: u128 = 1_000_000_000_000;
+/// The trading center's account.
+pub const CENTER: u64 = 99;
+/// The contract fee.
+pub const FEE: u128 = UNIT / 100;
+/// The grid fee per kWh.
+pub const GRID_FEE: u128 = UNIT / 50;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeTask,
+		RuntimeHoldReason,
+		RuntimeFreezeReason
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Balances = pallet_balances;
+	#[runtime::pallet_index(2)]
+	pub type Market = pallet_market;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<u128>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = u128;
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type ExistentialDeposit = frame_support::traits::ConstU128<1>;
+}
+
+thread_local! {
+	/// Registered nodes: role, capacity, active.
+	pub static NODES: RefCell<BTreeMap<u64, (Role, WattHours, bool)>> = const { RefCell::new(BTreeMap::new()) };
+	/// Polls opened and not closed.
+	pub static POLLS: RefCell<Vec<(u64, PollKind)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A registry over `NODES`.
+pub struct MockRegistry;
+impl Registry<u64> for MockRegistry {
+	fn trading_center() -> Option<u64> {
+		Some(CENTER)
+	}
+	fn active_role(who: &u64) -> Option<Role> {
+		NODES.with(|n| n.borrow().get(who).filter(|(_, _, a)| *a).map(|(r, _, _)| *r))
+	}
+	fn capacity_wh(who: &u64) -> Option<WattHours> {
+		NODES.with(|n| n.borrow().get(who).map(|(_, c, _)| *c))
+	}
+	fn node_of_meter(meter: &u64) -> Option<u64> {
+		Some(meter - 100).filter(|who| NODES.with(|n| n.borrow().contains_key(who)))
+	}
+}
+
+/// A verifier that records its polls.
+pub struct MockVerifier;
+impl Verifier for MockVerifier {
+	fn open(subject: u64, kind: PollKind) -> sp_runtime::DispatchResult {
+		POLLS.with(|p| p.borrow_mut().push((subject, kind)));
+		Ok(())
+	}
+	fn cancel(subject: u64, kind: PollKind) {
+		POLLS.with(|p| p.borrow_mut().retain(|x| *x != (subject, kind)));
+	}
+}
+
+/// The open polls.
+pub fn polls() -> Vec<(u64, PollKind)> {
+	POLLS.with(|p| p.borrow().clone())
+}
+
+parameter_types! {
+	pub const MinPrice: u128 = UNIT / 10;
+	pub const MaxPrice: u128 = 2 * UNIT;
+	pub const ContractFee: u128 = FEE;
+	pub const GridFee: u128 = GRID_FEE;
+}
+
+impl pallet_market::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Registry = MockRegistry;
+	type Verifier = MockVerifier;
+	type MinPrice = MinPrice;
+	type MaxPrice = MaxPrice;
+	type ContractFee = ContractFee;
+	type GridFee = GridFee;
+	type MaxOpenContracts = frame_support::traits::ConstU32<3>;
+	type WeightInfo = ();
+}
+
+/// Nodes 1, 2 producers; 3, 4 consumers; 5 prosumer; all with 100 kWh capacity and 1000 units,
+/// except 4 who holds 1 unit.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: vec![
+			(1, 1000 * UNIT),
+			(2, 1000 * UNIT),
+			(3, 1000 * UNIT),
+			(4, UNIT),
+			(5, 1000 * UNIT),
+			(CENTER, UNIT),
+		],
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		NODES.with(|n| {
+			let mut n = n.borrow_mut();
+			n.clear();
+			n.insert(1, (Role::Producer, 100_000, true));
+			n.insert(2, (Role::Producer, 100_000, true));
+			n.insert(3, (Role::Consumer, 100_000, true));
+			n.insert(4, (Role::Consumer, 100_000, true));
+			n.insert(5, (Role::Prosumer, 100_000, true));
+		});
+		POLLS.with(|p| p.borrow_mut().clear());
+	});
+	ext
+}
+
+/// Run `test` in fresh externalities, then check the invariants.
+pub fn run(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		test();
+		Market::do_try_state().expect("market invariants hold after the test");
+	});
+}
