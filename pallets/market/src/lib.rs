@@ -14,15 +14,30 @@
 //! on `Q`, and each party's worst-case penalty `Q * P`. A contract whose holds cannot be made is
 //! void.
 //!
-//! **Not yet built** (issue #3 continues): supply offers and demands, meter readings,
-//! delivery attestation and settlement. Until settlement exists this pallet is not part of the
-//! runtime, so no funds can be held without a way out.
+//! After the window closes each party's registered meter key (or `MeterOrigin`) reports its
+//! reading ([`Pallet::report_reading`]); with both in, the validators attest the delivered and
+//! consumed quantities (a delivery poll), and the attested values are final. An attested
+//! contract is settled by the block hook (at most `MaxSettlementsPerBlock` per block) or at once
+//! by anyone with [`Pallet::settle`]: credit is updated for both parties, penalties are computed
+//! and paid into the penalty pool, the consumer pays for the energy transferred
+//! (`min(delivered, consumed, Q)`) at the contract price and the grid fee on it, buys its
+//! shortfall from the grid at the grid price, the producer's surplus is sold to the grid at the
+//! feed-in price, and every hold is released.
+//!
+//! **Decisions (Ours):** the consumer's hold covers its payment at `max(P, grid price)` so that
+//! the grid purchase can never fail; a deviation above `Q` (over-delivery or over-consumption)
+//! is penalised as a deviation of at most `Q`, the bound the holds cover; the grid pays for a
+//! surplus only if its account can (the event says whether it did).
+//!
+//! **Not yet built** (issue #3 continues): supply offers and demands, and a deadline for
+//! readings that never come.
 //!
 //! ## Invariants
 //!
-//! - Every active contract's holds are on its parties' accounts under
-//!   [`HoldReason::Settlement`], and the sum over a node's active contracts equals its balance
-//!   on hold for that reason.
+//! - The holds of every approved, unsettled contract are on its parties' accounts under
+//!   [`HoldReason::Settlement`], and their sum per node equals its balance on hold for that
+//!   reason.
+//! - Every due contract is attested.
 //! - A contract awaiting approval has exactly one open approval poll.
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -37,13 +52,17 @@ mod tests;
 pub mod weights;
 
 pub use energy_primitives::{Balance, WattHours};
-use energy_primitives::{credit::energy_cost, OnVerdict, PollKind, Registry, Verdict, Verifier};
+use energy_primitives::{
+	credit::{energy_cost, split_penalty},
+	CreditScore, OnVerdict, PenaltyPool, PollKind, Registry, Verdict, Verifier,
+};
 use frame_support::{
 	pallet_prelude::*,
 	traits::{
 		fungible::{Mutate, MutateHold},
-		tokens::{Precision, Preservation},
+		tokens::{Fortitude, Precision, Preservation, Restriction},
 	},
+	weights::WeightMeter,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 
@@ -62,8 +81,12 @@ pub enum ContractStatus {
 	Proposed,
 	/// Accepted; the validators are voting on it.
 	AwaitingApproval,
-	/// Approved, fees paid, funds on hold; delivery is due in its window.
+	/// Approved, fees paid, funds on hold; delivery is due in its window, then readings.
 	Active,
+	/// Both readings are in; the validators attest the quantities.
+	AwaitingAttestation,
+	/// The quantities are final; settlement is due.
+	Attested,
 }
 
 /// A bilateral energy contract.
@@ -91,6 +114,10 @@ pub struct Contract<AccountId, BlockNumber> {
 	pub consumer_held: Balance,
 	/// Held from the producer while active.
 	pub producer_held: Balance,
+	/// The producer's meter reading: delivered Wh.
+	pub delivered_wh: Option<WattHours>,
+	/// The consumer's meter reading: consumed Wh.
+	pub consumed_wh: Option<WattHours>,
 }
 
 impl<AccountId: PartialEq, BlockNumber> Contract<AccountId, BlockNumber> {
@@ -162,6 +189,23 @@ pub mod pallet {
 		/// The most contracts a node may have open (proposed, awaiting approval or active).
 		#[pallet::constant]
 		type MaxOpenContracts: Get<u32>;
+		/// The credit records settlement updates.
+		type Credits: CreditScore<Self::AccountId>;
+		/// Where penalties are paid and distributed.
+		type Penalties: PenaltyPool<Self::AccountId>;
+		/// An origin trusted to report any meter reading (besides the parties' meter keys).
+		type MeterOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// The grid operator's account: sells shortfalls, buys surpluses.
+		type GridAccount: Get<Self::AccountId>;
+		/// What the grid charges per kWh (a consumer's shortfall).
+		#[pallet::constant]
+		type GridPrice: Get<Balance>;
+		/// What the grid pays per kWh (a producer's surplus).
+		#[pallet::constant]
+		type FeedInPrice: Get<Balance>;
+		/// The most settlements done by the block hook in one block.
+		#[pallet::constant]
+		type MaxSettlementsPerBlock: Get<u32>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -187,6 +231,10 @@ pub mod pallet {
 		Contract<T::AccountId, BlockNumberFor<T>>,
 		OptionQuery,
 	>;
+
+	/// Attested contracts waiting for settlement.
+	#[pallet::storage]
+	pub type Due<T: Config> = CountedStorageMap<_, Twox64Concat, ContractId, (), OptionQuery>;
 
 	/// How many open contracts each node has.
 	#[pallet::storage]
@@ -244,6 +292,53 @@ pub mod pallet {
 			/// Its id.
 			id: ContractId,
 		},
+		/// A meter reading was reported.
+		ReadingReported {
+			/// The contract.
+			id: ContractId,
+			/// Whose reading: the producer's (delivered) or the consumer's (consumed).
+			side: Side,
+			/// The quantity in Wh.
+			quantity_wh: WattHours,
+		},
+		/// The validators attested the quantities; settlement is due.
+		DeliveryAttested {
+			/// The contract.
+			id: ContractId,
+			/// Delivered by the producer, in Wh.
+			delivered_wh: WattHours,
+			/// Consumed by the consumer, in Wh.
+			consumed_wh: WattHours,
+		},
+		/// A contract was settled and every hold released.
+		ContractSettled {
+			/// The contract.
+			id: ContractId,
+			/// Energy transferred between the parties, in Wh: `min(delivered, consumed, Q)`.
+			transferred_wh: WattHours,
+			/// Paid by the consumer to the producer at the contract price.
+			payment: Balance,
+			/// The grid fee paid to the trading center.
+			grid_fee: Balance,
+			/// Whether the producer defaulted.
+			producer_default: bool,
+			/// Whether the consumer defaulted.
+			consumer_default: bool,
+			/// The producer's penalty price per kWh.
+			producer_penalty_price: Balance,
+			/// The producer's penalty.
+			producer_penalty: Balance,
+			/// The consumer's penalty price per kWh.
+			consumer_penalty_price: Balance,
+			/// The consumer's penalty.
+			consumer_penalty: Balance,
+			/// Bought by the consumer from the grid, in Wh, at the grid price.
+			bought_from_grid_wh: WattHours,
+			/// Sold by the producer to the grid, in Wh, at the feed-in price.
+			sold_to_grid_wh: WattHours,
+			/// Whether the grid paid for the surplus (false: its account could not pay).
+			grid_paid: bool,
+		},
 	}
 
 	/// Errors of the market pallet.
@@ -277,8 +372,14 @@ pub mod pallet {
 		NotProposer,
 		/// The contract is not in the state this call needs.
 		WrongStatus,
-		/// Only approval polls are handled yet: settlement is not built.
-		DeliveryNotSupported,
+		/// The delivery window has not closed yet.
+		WindowNotClosed,
+		/// The caller is neither the party's registered meter key nor the meter origin.
+		NotMeter,
+		/// This side's reading is already in.
+		ReadingAlreadyReported,
+		/// The contract is not attested yet.
+		NotDue,
 	}
 
 	#[pallet::call]
@@ -360,6 +461,8 @@ pub mod pallet {
 					status: ContractStatus::Proposed,
 					consumer_held: 0,
 					producer_held: 0,
+					delivered_wh: None,
+					consumed_wh: None,
 				},
 			);
 			Self::deposit_event(Event::ContractProposed { id, producer, consumer, quantity_wh, price });
@@ -427,11 +530,125 @@ pub mod pallet {
 			match contract.status {
 				ContractStatus::Proposed => {},
 				ContractStatus::AwaitingApproval => T::Verifier::cancel(id, PollKind::Approval),
-				ContractStatus::Active => return Err(Error::<T>::WrongStatus.into()),
+				ContractStatus::Active |
+				ContractStatus::AwaitingAttestation |
+				ContractStatus::Attested => return Err(Error::<T>::WrongStatus.into()),
 			}
 			Self::close(id, &contract);
 			Self::deposit_event(Event::ContractCancelled { id });
 			Ok(())
+		}
+
+		/// Report a meter reading of an active contract after its delivery window: the
+		/// producer's delivered or the consumer's consumed energy. With both readings in, the
+		/// validators are asked to attest them.
+		///
+		/// - Origin: signed by the party's registered meter key, or `MeterOrigin`.
+		/// - `side`: whose reading (`Producer`: delivered, `Consumer`: consumed).
+		/// - `quantity_wh`: the metered energy in Wh.
+		///
+		/// Errors: [`Error::ContractNotFound`], [`Error::WrongStatus`],
+		/// [`Error::WindowNotClosed`], [`Error::NotMeter`], [`Error::ReadingAlreadyReported`],
+		/// and the verifier's error if it cannot open the poll. Emits [`Event::ReadingReported`].
+		///
+		/// Complexity: `O(1)`.
+		#[pallet::call_index(4)]
+		#[pallet::weight(<T as Config>::WeightInfo::report_reading())]
+		pub fn report_reading(
+			origin: OriginFor<T>,
+			id: ContractId,
+			side: Side,
+			quantity_wh: WattHours,
+		) -> DispatchResult {
+			let mut contract = Contracts::<T>::get(id).ok_or(Error::<T>::ContractNotFound)?;
+			let party = match side {
+				Side::Producer => contract.producer.clone(),
+				Side::Consumer => contract.consumer.clone(),
+			};
+			if T::MeterOrigin::try_origin(origin.clone()).is_err() {
+				let meter = ensure_signed(origin)?;
+				ensure!(T::Registry::node_of_meter(&meter) == Some(party), Error::<T>::NotMeter);
+			}
+			ensure!(contract.status == ContractStatus::Active, Error::<T>::WrongStatus);
+			ensure!(
+				frame_system::Pallet::<T>::block_number() > contract.window_end,
+				Error::<T>::WindowNotClosed
+			);
+			let slot = match side {
+				Side::Producer => &mut contract.delivered_wh,
+				Side::Consumer => &mut contract.consumed_wh,
+			};
+			ensure!(slot.is_none(), Error::<T>::ReadingAlreadyReported);
+			*slot = Some(quantity_wh);
+			if contract.delivered_wh.is_some() && contract.consumed_wh.is_some() {
+				T::Verifier::open(id, PollKind::Delivery)?;
+				contract.status = ContractStatus::AwaitingAttestation;
+			}
+			Contracts::<T>::insert(id, contract);
+			Self::deposit_event(Event::ReadingReported { id, side, quantity_wh });
+			Ok(())
+		}
+
+		/// Settle an attested contract now instead of waiting for the block hook.
+		///
+		/// - Origin: signed, anyone.
+		///
+		/// Errors: [`Error::ContractNotFound`], [`Error::NotDue`]. Emits
+		/// [`Event::ContractSettled`].
+		///
+		/// Complexity: `O(1)` (the penalty distribution does not depend on the number of nodes).
+		#[pallet::call_index(5)]
+		#[pallet::weight(<T as Config>::WeightInfo::settle())]
+		pub fn settle(origin: OriginFor<T>, id: ContractId) -> DispatchResult {
+			ensure_signed(origin)?;
+			let contract = Contracts::<T>::get(id).ok_or(Error::<T>::ContractNotFound)?;
+			ensure!(contract.status == ContractStatus::Attested, Error::<T>::NotDue);
+			Self::do_settle(id, contract)
+		}
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
+			let base = <T as Config>::WeightInfo::on_initialize_settle(0);
+			let per = <T as Config>::WeightInfo::on_initialize_settle(1).saturating_sub(base);
+			let mut meter = WeightMeter::with_limit(
+				<T as Config>::WeightInfo::on_initialize_settle(T::MaxSettlementsPerBlock::get()),
+			);
+			meter.consume(base);
+			if Due::<T>::count() == 0 {
+				return meter.consumed();
+			}
+			let due: alloc::vec::Vec<ContractId> =
+				Due::<T>::iter_keys().take(T::MaxSettlementsPerBlock::get() as usize).collect();
+			for id in due {
+				if meter.try_consume(per).is_err() {
+					break;
+				}
+				match Contracts::<T>::get(id) {
+					Some(contract) if contract.status == ContractStatus::Attested => {
+						// A failure leaves the contract attested and due; it is retried.
+						let _ = frame_support::storage::with_storage_layer(|| {
+							Self::do_settle(id, contract)
+						});
+					},
+					_ => {
+						defensive!("a due contract is attested");
+						Due::<T>::remove(id);
+					},
+				}
+			}
+			meter.consumed()
+		}
+
+		fn integrity_test() {
+			assert!(T::MinPrice::get() <= T::MaxPrice::get(), "MinPrice must not exceed MaxPrice");
+			assert!(T::MaxOpenContracts::get() > 0, "MaxOpenContracts must be positive");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
 		}
 	}
 }
@@ -450,10 +667,13 @@ impl<T: Config> Pallet<T> {
 	/// What activation holds: (from the consumer, from the producer).
 	pub fn holds_for(quantity_wh: WattHours, price: Balance) -> (Balance, Balance) {
 		let value = energy_cost(price, quantity_wh);
+		// The consumer pays for at most Q: from the producer at the contract price, or from
+		// the grid at the grid price when the producer falls short, plus the grid fee.
+		let payment = energy_cost(price.max(T::GridPrice::get()), quantity_wh);
 		let grid_fee = energy_cost(T::GridFee::get(), quantity_wh);
-		// Payment and grid fee, plus the worst-case penalty (the penalty price never exceeds
-		// the contract price, and the deviation is at most Q when nothing is delivered).
-		let consumer = value.saturating_add(grid_fee).saturating_add(value);
+		// Each party's worst-case penalty: the penalty price never exceeds the contract price
+		// and the deviation counts up to Q (MODEL §3, Ours).
+		let consumer = payment.saturating_add(grid_fee).saturating_add(value);
 		(consumer, value)
 	}
 
@@ -490,6 +710,124 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Settle an attested contract (MODEL §3 step 5, §4, §6, §7): credit, penalties and their
+	/// distribution, payment, grid fallback, grid fee; then release every hold and close it.
+	fn do_settle(
+		id: ContractId,
+		contract: Contract<T::AccountId, BlockNumberFor<T>>,
+	) -> DispatchResult {
+		let q = contract.quantity_wh;
+		let delivered = contract.delivered_wh.unwrap_or_default();
+		let consumed = contract.consumed_wh.unwrap_or_default();
+		let (producer, consumer) = (&contract.producer, &contract.consumer);
+		let params = T::Credits::params();
+		let reason: T::RuntimeHoldReason = HoldReason::Settlement.into();
+		let center = T::Registry::trading_center();
+
+		// Credit (R2-R6).
+		let producer_default = params.is_default(q, delivered);
+		let consumer_default = params.is_default(q, consumed);
+		let producer_change = T::Credits::record_trade(producer, producer_default);
+		let consumer_change = T::Credits::record_trade(consumer, consumer_default);
+
+		// Penalty prices and penalties (§6), the deviation counted up to Q (the holds' bound).
+		let penalty = |who: &T::AccountId, change: Option<energy_primitives::CreditChange>, dealt| {
+			match change {
+				Some(change) if change.liable => {
+					let price = params.penalty_price(
+						change.after,
+						T::Credits::verification_credit(who),
+						contract.price,
+					);
+					(price, energy_cost(price, q.abs_diff(dealt).min(q)))
+				},
+				_ => (0, 0),
+			}
+		};
+		let (producer_penalty_price, producer_penalty) = penalty(producer, producer_change, delivered);
+		let (consumer_penalty_price, consumer_penalty) = penalty(consumer, consumer_change, consumed);
+
+		// Energy and money between the parties, the grid and the trading center.
+		let transferred = delivered.min(consumed).min(q);
+		let payment = energy_cost(contract.price, transferred);
+		let grid_fee = energy_cost(T::GridFee::get(), transferred);
+		let bought_from_grid = consumed.min(q).saturating_sub(transferred);
+		let sold_to_grid = delivered.min(q).saturating_sub(transferred);
+		let grid = T::GridAccount::get();
+		let on_hold = |from: &T::AccountId, to: &T::AccountId, amount: Balance| -> DispatchResult {
+			if amount > 0 {
+				T::Currency::transfer_on_hold(
+					&reason,
+					from,
+					to,
+					amount,
+					Precision::Exact,
+					Restriction::Free,
+					Fortitude::Polite,
+				)?;
+			}
+			Ok(())
+		};
+		on_hold(consumer, producer, payment)?;
+		on_hold(consumer, &grid, energy_cost(T::GridPrice::get(), bought_from_grid))?;
+		if let Some(center) = &center {
+			on_hold(consumer, center, grid_fee)?;
+		}
+		let pot = T::Penalties::pot();
+		for (payer, amount, other, other_defaulted) in [
+			(producer, producer_penalty, consumer, consumer_default),
+			(consumer, consumer_penalty, producer, producer_default),
+		] {
+			if amount == 0 {
+				continue;
+			}
+			on_hold(payer, &pot, amount)?;
+			let split = split_penalty(&params, amount, other_defaulted);
+			let counterparty = (split.counterparty > 0).then_some((other, split.counterparty));
+			T::Penalties::distribute(counterparty, split.community, &[producer, consumer]);
+		}
+		// The grid buys the producer's surplus at the feed-in price, if its account can pay.
+		let feed_in = energy_cost(T::FeedInPrice::get(), sold_to_grid);
+		let grid_paid = feed_in == 0 ||
+			T::Currency::transfer(&grid, producer, feed_in, Preservation::Preserve).is_ok();
+
+		// Release what is left on hold for this contract.
+		let paid_by_consumer = payment
+			.saturating_add(energy_cost(T::GridPrice::get(), bought_from_grid))
+			.saturating_add(if center.is_some() { grid_fee } else { 0 })
+			.saturating_add(consumer_penalty);
+		T::Currency::release(
+			&reason,
+			consumer,
+			contract.consumer_held.saturating_sub(paid_by_consumer),
+			Precision::Exact,
+		)?;
+		T::Currency::release(
+			&reason,
+			producer,
+			contract.producer_held.saturating_sub(producer_penalty),
+			Precision::Exact,
+		)?;
+		Due::<T>::remove(id);
+		Self::close(id, &contract);
+		Self::deposit_event(Event::ContractSettled {
+			id,
+			transferred_wh: transferred,
+			payment,
+			grid_fee,
+			producer_default,
+			consumer_default,
+			producer_penalty_price,
+			producer_penalty,
+			consumer_penalty_price,
+			consumer_penalty,
+			bought_from_grid_wh: bought_from_grid,
+			sold_to_grid_wh: sold_to_grid,
+			grid_paid,
+		});
+		Ok(())
+	}
+
 	/// Check the pallet's invariants (see the crate docs).
 	#[cfg(any(test, feature = "try-runtime"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
@@ -500,7 +838,10 @@ impl<T: Config> Pallet<T> {
 			for party in [&c.producer, &c.consumer] {
 				*open.entry(party.clone()).or_default() += 1;
 			}
-			if c.status == ContractStatus::Active {
+			if matches!(
+				c.status,
+				ContractStatus::Active | ContractStatus::AwaitingAttestation | ContractStatus::Attested
+			) {
 				*held.entry(c.consumer.clone()).or_default() += c.consumer_held;
 				*held.entry(c.producer.clone()).or_default() += c.producer_held;
 			}
@@ -514,14 +855,33 @@ impl<T: Config> Pallet<T> {
 		for (who, n) in OpenContracts::<T>::iter() {
 			ensure!(open.get(&who).copied().unwrap_or_default() == n, "OpenContracts differs");
 		}
+		for (id, ()) in Due::<T>::iter() {
+			ensure!(
+				Contracts::<T>::get(id).is_some_and(|c| c.status == ContractStatus::Attested),
+				"a due contract is not attested"
+			);
+		}
 		Ok(())
 	}
 }
 
 impl<T: Config> OnVerdict for Pallet<T> {
 	fn on_verdict(id: ContractId, kind: PollKind, verdict: Verdict) -> DispatchResult {
-		ensure!(kind == PollKind::Approval, Error::<T>::DeliveryNotSupported);
 		let mut contract = Contracts::<T>::get(id).ok_or(Error::<T>::ContractNotFound)?;
+		if kind == PollKind::Delivery {
+			ensure!(contract.status == ContractStatus::AwaitingAttestation, Error::<T>::WrongStatus);
+			let Verdict::Quantities { delivered_wh, consumed_wh } = verdict else {
+				return Err(Error::<T>::WrongStatus.into());
+			};
+			// The attested quantities are final, whatever the meters said.
+			contract.delivered_wh = Some(delivered_wh);
+			contract.consumed_wh = Some(consumed_wh);
+			contract.status = ContractStatus::Attested;
+			Contracts::<T>::insert(id, contract);
+			Due::<T>::insert(id, ());
+			Self::deposit_event(Event::DeliveryAttested { id, delivered_wh, consumed_wh });
+			return Ok(());
+		}
 		ensure!(contract.status == ContractStatus::AwaitingApproval, Error::<T>::WrongStatus);
 		if verdict != Verdict::Approve {
 			Self::close(id, &contract);

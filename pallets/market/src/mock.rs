@@ -1,7 +1,10 @@
 //! Test runtime for the market pallet.
 
 use crate as pallet_market;
-use energy_primitives::{PollKind, Registry, Role, Verifier, WattHours};
+use energy_primitives::{
+	Credit, CreditChange, CreditParams, CreditScore, CreditState, FixedU128, PenaltyPool,
+	PollKind, Registry, Role, Verifier, WattHours,
+};
 use frame_support::{derive_impl, parameter_types};
 use sp_runtime::BuildStorage;
 use std::{cell::RefCell, collections::BTreeMap};
@@ -58,6 +61,63 @@ thread_local! {
 	pub static NODES: RefCell<BTreeMap<u64, (Role, WattHours, bool)>> = const { RefCell::new(BTreeMap::new()) };
 	/// Polls opened and not closed.
 	pub static POLLS: RefCell<Vec<(u64, PollKind)>> = const { RefCell::new(Vec::new()) };
+	/// Credit states of the mock credit pallet.
+	pub static CREDITS: RefCell<BTreeMap<u64, CreditState>> = const { RefCell::new(BTreeMap::new()) };
+	/// Distributions the penalty pool was asked for: (counterparty share, community share).
+	pub static DISTRIBUTED: RefCell<Vec<(Option<(u64, u128)>, u128)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The penalty pot's account.
+pub const POT: u64 = 98;
+/// The grid's account.
+pub const GRID: u64 = 97;
+
+/// Set `who`'s credit in the mock credit pallet.
+pub fn set_credit(who: u64, credit: Credit) {
+	CREDITS.with(|c| c.borrow_mut().insert(who, CreditState { credit, ..Default::default() }));
+}
+
+/// `who`'s credit in the mock credit pallet.
+pub fn credit(who: u64) -> Credit {
+	CREDITS.with(|c| c.borrow().get(&who).map(|s| s.credit).unwrap_or(100))
+}
+
+/// A credit pallet applying the real credit rules to `CREDITS`.
+pub struct MockCredits;
+impl CreditScore<u64> for MockCredits {
+	fn params() -> CreditParams {
+		CreditParams::default()
+	}
+	fn credit(who: &u64) -> Option<Credit> {
+		Some(credit(*who))
+	}
+	fn verification_credit(_: &u64) -> FixedU128 {
+		CreditParams::default().verification_credit(0)
+	}
+	fn record_trade(who: &u64, defaulted: bool) -> Option<CreditChange> {
+		CREDITS.with(|c| {
+			let mut c = c.borrow_mut();
+			let state = c.entry(*who).or_insert(CreditState::new(&CreditParams::default()));
+			Some(state.apply_trade(&CreditParams::default(), defaulted))
+		})
+	}
+	fn record_verification(_: &u64, _: bool) {}
+}
+
+/// A penalty pool that records what it is asked to distribute.
+pub struct MockPenalties;
+impl PenaltyPool<u64> for MockPenalties {
+	fn pot() -> u64 {
+		POT
+	}
+	fn distribute(counterparty: Option<(&u64, u128)>, community_share: u128, _: &[&u64]) {
+		DISTRIBUTED.with(|d| d.borrow_mut().push((counterparty.map(|(w, s)| (*w, s)), community_share)));
+	}
+}
+
+/// What the penalty pool was asked to distribute.
+pub fn distributed() -> Vec<(Option<(u64, u128)>, u128)> {
+	DISTRIBUTED.with(|d| d.borrow().clone())
 }
 
 /// A registry over `NODES`.
@@ -99,6 +159,9 @@ parameter_types! {
 	pub const MaxPrice: u128 = 2 * UNIT;
 	pub const ContractFee: u128 = FEE;
 	pub const GridFee: u128 = GRID_FEE;
+	pub const GridAccount: u64 = GRID;
+	pub const GridPrice: u128 = 75 * UNIT / 100;
+	pub const FeedInPrice: u128 = UNIT / 2;
 }
 
 impl pallet_market::Config for Test {
@@ -111,6 +174,13 @@ impl pallet_market::Config for Test {
 	type ContractFee = ContractFee;
 	type GridFee = GridFee;
 	type MaxOpenContracts = frame_support::traits::ConstU32<3>;
+	type Credits = MockCredits;
+	type Penalties = MockPenalties;
+	type MeterOrigin = frame_system::EnsureRoot<u64>;
+	type GridAccount = GridAccount;
+	type GridPrice = GridPrice;
+	type FeedInPrice = FeedInPrice;
+	type MaxSettlementsPerBlock = frame_support::traits::ConstU32<2>;
 	type WeightInfo = ();
 }
 
@@ -126,6 +196,8 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 			(4, UNIT),
 			(5, 1000 * UNIT),
 			(CENTER, UNIT),
+			(POT, UNIT),
+			(GRID, 1000 * UNIT),
 		],
 		..Default::default()
 	}
@@ -144,6 +216,8 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 			n.insert(5, (Role::Prosumer, 100_000, true));
 		});
 		POLLS.with(|p| p.borrow_mut().clear());
+		CREDITS.with(|c| c.borrow_mut().clear());
+		DISTRIBUTED.with(|d| d.borrow_mut().clear());
 	});
 	ext
 }

@@ -121,9 +121,10 @@ fn approval_charges_fees_and_holds_what_settlement_needs() {
 		let center = Balances::free_balance(CENTER);
 		let (free1, free3) = (Balances::free_balance(1), Balances::free_balance(3));
 		assert_ok!(Market::on_verdict(id, PollKind::Approval, Verdict::Approve));
-		// 80 kWh at 0.64 = 51.2; grid fee 80 * 0.02 = 1.6.
+		// 80 kWh at 0.64 = 51.2 (each party's worst-case penalty); the consumer's payment is
+		// held at the grid price 0.75 (60), the grid fee 80 * 0.02 = 1.6.
 		let value = 512 * UNIT / 10;
-		let consumer_held = value + 16 * UNIT / 10 + value;
+		let consumer_held = 60 * UNIT + 16 * UNIT / 10 + value;
 		assert_eq!(held(3), consumer_held);
 		assert_eq!(held(1), value);
 		assert_eq!(Balances::free_balance(CENTER), center + 2 * FEE);
@@ -171,12 +172,228 @@ fn disapproval_closes_and_a_party_that_cannot_pay_voids() {
 	});
 }
 
+/// Propose, accept, approve, let the window pass: an active contract of producer 1 and
+/// consumer 3 (80 kWh at 0.64, window 10..=20), now at block 21.
+fn active() -> u64 {
+	let id = propose();
+	assert_ok!(Market::accept(RuntimeOrigin::signed(3), id));
+	assert_ok!(Market::on_verdict(id, PollKind::Approval, Verdict::Approve));
+	System::set_block_number(21);
+	id
+}
+
+/// Report both readings through the meter keys (node + 100) and attest `attested`.
+fn attest(id: u64, delivered_wh: u64, consumed_wh: u64) {
+	assert_ok!(Market::report_reading(RuntimeOrigin::signed(101), id, Side::Producer, delivered_wh));
+	assert_ok!(Market::report_reading(RuntimeOrigin::signed(103), id, Side::Consumer, consumed_wh));
+	assert!(polls().contains(&(id, PollKind::Delivery)));
+	assert_ok!(Market::on_verdict(
+		id,
+		PollKind::Delivery,
+		Verdict::Quantities { delivered_wh, consumed_wh }
+	));
+}
+
+fn total() -> u128 {
+	[1, 2, 3, 4, 5, CENTER, POT, GRID]
+		.iter()
+		.map(|a| <Balances as frame_support::traits::fungible::Inspect<u64>>::total_balance(a))
+		.sum()
+}
+
 #[test]
-fn delivery_verdicts_are_not_handled_yet() {
+fn settlement_of_a_consumer_default_as_in_the_issue_example() {
 	run(|| {
-		assert_noop!(
-			Market::on_verdict(0, PollKind::Delivery, Verdict::Quantities { delivered_wh: 1, consumed_wh: 1 }),
-			Error::<Test>::DeliveryNotSupported
+		set_credit(3, 90);
+		let id = active();
+		let issuance = Balances::total_issuance();
+		let before = total();
+		let (free1, free3, center, pot, grid) = (
+			Balances::free_balance(1),
+			Balances::free_balance(3),
+			Balances::free_balance(CENTER),
+			Balances::free_balance(POT),
+			Balances::free_balance(GRID),
 		);
+		let (held3, held1) = (held(3), held(1));
+		attest(id, 80_000, 75_000);
+		assert!(crate::Due::<Test>::contains_key(id));
+		assert_noop!(Market::settle(RuntimeOrigin::signed(5), 77), Error::<Test>::ContractNotFound);
+		assert_ok!(Market::settle(RuntimeOrigin::signed(5), id));
+
+		// 75 kWh at 0.64 = 48; grid fee 75 * 0.02 = 1.5; the surplus 5 kWh sold at 0.5 = 2.5.
+		let payment = 48 * UNIT;
+		let grid_fee = 15 * UNIT / 10;
+		let feed_in = 25 * UNIT / 10;
+		// Consumer: 90 -> 89, liable; P = (1 - (91.3375/100)^2) * 0.64 = 0.10607751 per kWh.
+		let price = 106_077_510_000u128;
+		let penalty = 5 * price;
+		assert_eq!(credit(3), 89);
+		assert_eq!(credit(1), 100);
+		match last_event() {
+			Event::ContractSettled {
+				transferred_wh,
+				payment: p,
+				grid_fee: g,
+				producer_default,
+				consumer_default,
+				consumer_penalty_price,
+				consumer_penalty,
+				producer_penalty,
+				sold_to_grid_wh,
+				bought_from_grid_wh,
+				grid_paid,
+				..
+			} => {
+				assert_eq!((transferred_wh, p, g), (75_000, payment, grid_fee));
+				assert_eq!((producer_default, consumer_default), (false, true));
+				assert_eq!(consumer_penalty_price, price);
+				assert_eq!((consumer_penalty, producer_penalty), (penalty, 0));
+				assert_eq!((sold_to_grid_wh, bought_from_grid_wh, grid_paid), (5_000, 0, true));
+			},
+			e => panic!("unexpected {e:?}"),
+		}
+		// mu = 0.8 to the producer, the rest to the community.
+		assert_eq!(distributed(), vec![(Some((1, penalty * 8 / 10)), penalty - penalty * 8 / 10)]);
+		assert_eq!((held(1), held(3)), (0, 0));
+		assert_eq!(Balances::free_balance(1), free1 + held1 + payment + feed_in);
+		assert_eq!(Balances::free_balance(3), free3 + held3 - payment - grid_fee - penalty);
+		assert_eq!(Balances::free_balance(CENTER), center + grid_fee);
+		assert_eq!(Balances::free_balance(POT), pot + penalty);
+		assert_eq!(Balances::free_balance(GRID), grid - feed_in);
+		// No money created or destroyed.
+		assert_eq!(total(), before);
+		assert_eq!(Balances::total_issuance(), issuance);
+		assert!(Contracts::<Test>::get(id).is_none());
+		assert_eq!(OpenContracts::<Test>::get(1), 0);
+	});
+}
+
+#[test]
+fn a_producer_shortfall_is_bought_from_the_grid() {
+	run(|| {
+		set_credit(1, 95);
+		let id = active();
+		let free3 = Balances::free_balance(3) + held(3);
+		let grid = Balances::free_balance(GRID);
+		attest(id, 70_000, 80_000);
+		assert_ok!(Market::settle(RuntimeOrigin::signed(5), id));
+		// 70 kWh from the producer at 0.64, 10 kWh from the grid at 0.75, grid fee on 70 kWh.
+		let bought = 75 * UNIT / 10;
+		assert_eq!(Balances::free_balance(GRID), grid + bought);
+		match last_event() {
+			Event::ContractSettled { producer_penalty, consumer_penalty, bought_from_grid_wh, .. } => {
+				assert!(producer_penalty > 0);
+				assert_eq!(consumer_penalty, 0);
+				assert_eq!(bought_from_grid_wh, 10_000);
+				assert_eq!(
+					Balances::free_balance(3),
+					free3 - 448 * UNIT / 10 - bought - 14 * UNIT / 10
+				);
+				// The consumer, harmed, gets mu of the producer's penalty.
+				assert_eq!(distributed()[0].0, Some((3, producer_penalty * 8 / 10)));
+			},
+			e => panic!("unexpected {e:?}"),
+		}
+	});
+}
+
+#[test]
+fn both_default_penalties_go_to_the_community_and_stay_within_the_holds() {
+	run(|| {
+		set_credit(1, 95);
+		set_credit(3, 95);
+		let id = active();
+		// The consumer takes three times the contract: its deviation counts as Q.
+		attest(id, 10_000, 240_000);
+		assert_ok!(Market::settle(RuntimeOrigin::signed(5), id));
+		let d = distributed();
+		assert_eq!(d.len(), 2);
+		assert!(d.iter().all(|(counterparty, _)| counterparty.is_none()), "mu = 0 for both");
+		match last_event() {
+			Event::ContractSettled { consumer_penalty_price, consumer_penalty, .. } =>
+				assert_eq!(consumer_penalty, consumer_penalty_price * 80),
+			e => panic!("unexpected {e:?}"),
+		}
+		assert_eq!((held(1), held(3)), (0, 0));
+	});
+}
+
+#[test]
+fn readings_need_the_meter_and_a_closed_window() {
+	run(|| {
+		let id = propose();
+		assert_noop!(
+			Market::report_reading(RuntimeOrigin::signed(101), id, Side::Producer, 1),
+			Error::<Test>::WrongStatus
+		);
+		assert_ok!(Market::accept(RuntimeOrigin::signed(3), id));
+		assert_ok!(Market::on_verdict(id, PollKind::Approval, Verdict::Approve));
+		assert_noop!(
+			Market::report_reading(RuntimeOrigin::signed(101), id, Side::Producer, 1),
+			Error::<Test>::WindowNotClosed
+		);
+		System::set_block_number(21);
+		assert_noop!(
+			Market::report_reading(RuntimeOrigin::signed(103), id, Side::Producer, 1),
+			Error::<Test>::NotMeter
+		);
+		assert_noop!(
+			Market::report_reading(RuntimeOrigin::signed(1), id, Side::Producer, 1),
+			Error::<Test>::NotMeter
+		);
+		assert_noop!(
+			Market::report_reading(RuntimeOrigin::signed(101), 77, Side::Producer, 1),
+			Error::<Test>::ContractNotFound
+		);
+		// The meter origin may report for either side.
+		assert_ok!(Market::report_reading(RuntimeOrigin::root(), id, Side::Producer, 80_000));
+		assert_eq!(
+			last_event(),
+			Event::ReadingReported { id, side: Side::Producer, quantity_wh: 80_000 }
+		);
+		assert_noop!(
+			Market::report_reading(RuntimeOrigin::signed(101), id, Side::Producer, 1),
+			Error::<Test>::ReadingAlreadyReported
+		);
+		assert!(!polls().contains(&(id, PollKind::Delivery)));
+		assert_noop!(Market::settle(RuntimeOrigin::signed(5), id), Error::<Test>::NotDue);
+		assert_noop!(
+			Market::on_verdict(id, PollKind::Delivery, Verdict::Quantities { delivered_wh: 1, consumed_wh: 1 }),
+			Error::<Test>::WrongStatus
+		);
+	});
+}
+
+#[test]
+fn the_block_hook_settles_at_most_its_budget() {
+	use frame_support::traits::Hooks;
+	run(|| {
+		let ids: Vec<u64> = (0..3)
+			.map(|_| {
+				assert_ok!(Market::propose(RuntimeOrigin::signed(5), 3, Side::Producer, 1_000, PRICE, 10, 20));
+				let id = Contracts::<Test>::iter_keys().max().unwrap();
+				assert_ok!(Market::accept(RuntimeOrigin::signed(3), id));
+				assert_ok!(Market::on_verdict(id, PollKind::Approval, Verdict::Approve));
+				id
+			})
+			.collect();
+		System::set_block_number(21);
+		for id in &ids {
+			assert_ok!(Market::report_reading(RuntimeOrigin::root(), *id, Side::Producer, 1_000));
+			assert_ok!(Market::report_reading(RuntimeOrigin::root(), *id, Side::Consumer, 1_000));
+			assert_ok!(Market::on_verdict(
+				*id,
+				PollKind::Delivery,
+				Verdict::Quantities { delivered_wh: 1_000, consumed_wh: 1_000 }
+			));
+		}
+		assert_eq!(crate::Due::<Test>::count(), 3);
+		Market::on_initialize(22);
+		assert_eq!(crate::Due::<Test>::count(), 1, "two per block");
+		Market::on_initialize(23);
+		assert_eq!(crate::Due::<Test>::count(), 0);
+		assert!(Contracts::<Test>::iter().next().is_none());
+		assert_eq!((held(3), held(5)), (0, 0));
 	});
 }

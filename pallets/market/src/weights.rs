@@ -17,6 +17,9 @@ pub trait WeightInfo {
 	fn accept() -> Weight;
 	fn reject() -> Weight;
 	fn cancel() -> Weight;
+	fn report_reading() -> Weight;
+	fn settle() -> Weight;
+	fn on_initialize_settle(n: u32, ) -> Weight;
 }
 
 impl WeightInfo for () {
@@ -24,4 +27,7 @@ impl WeightInfo for () {
 	fn accept() -> Weight { Weight::zero() }
 	fn reject() -> Weight { Weight::zero() }
 	fn cancel() -> Weight { Weight::zero() }
+	fn report_reading() -> Weight { Weight::zero() }
+	fn settle() -> Weight { Weight::zero() }
+	fn on_initialize_settle(_n: u32, ) -> Weight { Weight::zero() }
 }
