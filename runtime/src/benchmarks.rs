@@ -11,4 +11,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_registry, Registry]
 	[pallet_penalty, Penalty]
 	[pallet_verification, Verification]
+	[pallet_market, Market]
 );

@@ -34,6 +34,8 @@ fn genesis(
 ) -> Value {
 	let mut balances: Vec<(AccountId, Balance)> =
 		endowed.into_iter().map(|account| (account, ENDOWMENT)).collect();
+	// The grid buys producers' surpluses from this account.
+	balances.push((crate::configs::GridAccount::get(), ENDOWMENT));
 	for (_, _, meter) in &nodes {
 		if !balances.iter().any(|(a, _)| a == meter) {
 			balances.push((meter.clone(), METER_ENDOWMENT));

@@ -45,6 +45,8 @@
 
 extern crate alloc;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -71,6 +73,14 @@ pub use weights::WeightInfo;
 
 /// A contract's identifier.
 pub type ContractId = u64;
+
+/// Sets up what the market's benchmarks need from the pallets it is coupled to.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// Make `who` an active node with `role`, the largest capacity and meter key `meter`, and
+	/// give it plenty of funds.
+	fn register(who: &AccountId, role: energy_primitives::Role, meter: &AccountId);
+}
 
 /// Where a contract is in its life.
 #[derive(
@@ -206,6 +216,9 @@ pub mod pallet {
 		/// The most settlements done by the block hook in one block.
 		#[pallet::constant]
 		type MaxSettlementsPerBlock: Get<u32>;
+		/// Sets up registered, funded nodes for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -866,6 +879,34 @@ impl<T: Config> Pallet<T> {
 }
 
 impl<T: Config> OnVerdict for Pallet<T> {
+	#[cfg(feature = "runtime-benchmarks")]
+	fn benchmark_subject(_kind: PollKind) -> u64 {
+		// An accepted contract of two fresh nodes, its approval poll open: approving it pays
+		// both fees and puts on both holds, the costliest verdict.
+		let tag = NextContractId::<T>::get() as u32;
+		let producer: T::AccountId = frame_benchmarking::account("poll-producer", tag, 0);
+		let consumer: T::AccountId = frame_benchmarking::account("poll-consumer", tag, 0);
+		let role = energy_primitives::Role::Producer;
+		T::BenchmarkHelper::register(&producer, role, &frame_benchmarking::account("pm", tag, 0));
+		let role = energy_primitives::Role::Consumer;
+		T::BenchmarkHelper::register(&consumer, role, &frame_benchmarking::account("cm", tag, 1));
+		let now = frame_system::Pallet::<T>::block_number();
+		let origin = |who: &T::AccountId| frame_system::RawOrigin::Signed(who.clone()).into();
+		Self::propose(
+			origin(&producer),
+			consumer.clone(),
+			Side::Producer,
+			1_000,
+			T::MaxPrice::get(),
+			now + 10u32.into(),
+			now + 20u32.into(),
+		)
+		.expect("valid proposal");
+		let id = NextContractId::<T>::get() - 1;
+		Self::accept(origin(&consumer), id).expect("accepts");
+		id
+	}
+
 	fn on_verdict(id: ContractId, kind: PollKind, verdict: Verdict) -> DispatchResult {
 		let mut contract = Contracts::<T>::get(id).ok_or(Error::<T>::ContractNotFound)?;
 		if kind == PollKind::Delivery {

@@ -59,6 +59,8 @@ impl pallet_balances::Config for Test {
 thread_local! {
 	/// Registered nodes: role, capacity, active.
 	pub static NODES: RefCell<BTreeMap<u64, (Role, WattHours, bool)>> = const { RefCell::new(BTreeMap::new()) };
+	/// Meter keys registered by the benchmark helper.
+	pub static METERS: RefCell<BTreeMap<u64, u64>> = const { RefCell::new(BTreeMap::new()) };
 	/// Polls opened and not closed.
 	pub static POLLS: RefCell<Vec<(u64, PollKind)>> = const { RefCell::new(Vec::new()) };
 	/// Credit states of the mock credit pallet.
@@ -133,7 +135,10 @@ impl Registry<u64> for MockRegistry {
 		NODES.with(|n| n.borrow().get(who).map(|(_, c, _)| *c))
 	}
 	fn node_of_meter(meter: &u64) -> Option<u64> {
-		Some(meter - 100).filter(|who| NODES.with(|n| n.borrow().contains_key(who)))
+		METERS
+			.with(|m| m.borrow().get(meter).copied())
+			.or(meter.checked_sub(100))
+			.filter(|who| NODES.with(|n| n.borrow().contains_key(who)))
 	}
 }
 
@@ -181,6 +186,8 @@ impl pallet_market::Config for Test {
 	type GridPrice = GridPrice;
 	type FeedInPrice = FeedInPrice;
 	type MaxSettlementsPerBlock = frame_support::traits::ConstU32<2>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockHelper;
 	type WeightInfo = ();
 }
 
@@ -228,4 +235,16 @@ pub fn run(test: impl FnOnce()) {
 		test();
 		Market::do_try_state().expect("market invariants hold after the test");
 	});
+}
+
+/// Registers nodes in the mock registry for the benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MockHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<u64> for MockHelper {
+	fn register(who: &u64, role: Role, meter: &u64) {
+		NODES.with(|n| n.borrow_mut().insert(*who, (role, 100_000, true)));
+		METERS.with(|m| m.borrow_mut().insert(*meter, *who));
+		<Balances as frame_support::traits::fungible::Mutate<u64>>::set_balance(who, 10_000 * UNIT);
+	}
 }

@@ -238,6 +238,13 @@ pub trait Verifier {
 pub trait OnVerdict {
 	/// Poll `kind` on `subject` ended with `verdict`.
 	fn on_verdict(subject: u64, kind: PollKind, verdict: Verdict) -> sp_runtime::DispatchResult;
+
+	/// Benchmarks: set up a subject that takes an `Approve` verdict of `kind` at its costliest
+	/// (it may open its poll) and return it.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn benchmark_subject(_kind: PollKind) -> u64 {
+		0
+	}
 }
 
 impl OnVerdict for () {

@@ -30,10 +30,15 @@ fn poll_with_votes<T: Config>(v: u32) -> (u64, T::AccountId) {
 	let validators: alloc::vec::Vec<(T::AccountId, u128)> =
 		(0..v).map(|i| (account("validator", i, 0), weight)).collect();
 	let last = validators.last().map(|(a, _)| a.clone()).expect("v >= 1; qed");
-	Validators::<T>::put(BoundedVec::truncate_from(validators.clone()));
-	ValidatorsTotal::<T>::put(weight * v as u128);
-	let subject = 7;
-	<Pallet<T> as Verifier>::open(subject, PollKind::Approval).expect("no poll yet; qed");
+	let validators_set = BoundedVec::truncate_from(validators.clone());
+	let validators_total = weight * v as u128;
+	// A subject the market accepts a verdict on (the runtime's market sets up a contract).
+	let subject = T::OnVerdict::benchmark_subject(PollKind::Approval);
+	if !Polls::<T>::contains_key(subject, PollKind::Approval) {
+		<Pallet<T> as Verifier>::open(subject, PollKind::Approval).expect("no poll yet; qed");
+	}
+	Validators::<T>::put(validators_set);
+	ValidatorsTotal::<T>::put(validators_total);
 	let votes = validators
 		.into_iter()
 		.take(v as usize - 1)

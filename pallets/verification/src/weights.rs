@@ -54,16 +54,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Params` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn set_params() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 4_444_000 picoseconds.
-		Weight::from_parts(5_187_000, 0)
+		// Minimum execution time: 4_683_000 picoseconds.
+		Weight::from_parts(5_243_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Verification::Draw` (r:1 w:0)
 	/// Proof: `Verification::Draw` (`max_values`: Some(1), `max_size`: Some(12334), added: 12829, mode: `MaxEncodedLen`)
 	fn on_initialize_idle() -> Weight {
 		// Proof size: measured `231`, estimated `13819`.
-		// Minimum execution time: 2_123_000 picoseconds.
-		Weight::from_parts(2_469_000, 13819)
+		// Minimum execution time: 2_116_000 picoseconds.
+		Weight::from_parts(2_495_000, 13819)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 	}
 	/// Storage: `Verification::Draw` (r:1 w:1)
@@ -81,10 +81,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[0, 64]`.
 	fn on_initialize_draw(s: u32, ) -> Weight {
 		// Proof size: measured `1904 + s * (405 ±0)`, estimated `44953 + s * (6360 ±0)`.
-		// Minimum execution time: 184_000 picoseconds.
-		Weight::from_parts(51_301_336, 44953)
-			// Standard error: 79_470
-			.saturating_add(Weight::from_parts(63_869_463, 0).saturating_mul(s.into()))
+		// Minimum execution time: 180_000 picoseconds.
+		Weight::from_parts(39_546_465, 44953)
+			// Standard error: 99_341
+			.saturating_add(Weight::from_parts(64_119_253, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(18_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(17_u64))
@@ -99,6 +99,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Validators` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::ValidatorsTotal` (r:1 w:0)
 	/// Proof: `Verification::ValidatorsTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Market::Contracts` (r:1 w:1)
+	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::TradingCenter` (r:1 w:0)
+	/// Proof: `Registry::TradingCenter` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:3 w:3)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:2 w:2)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `Credit::Records` (r:256 w:256)
 	/// Proof: `Credit::Records` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Members` (r:256 w:0)
@@ -107,14 +115,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::DrawWeight` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[1, 256]`.
 	fn vote(v: u32, ) -> Weight {
-		// Proof size: measured `3318 + v * (100 ±0)`, estimated `20140 + v * (2543 ±0)`.
-		// Minimum execution time: 35_729_000 picoseconds.
-		Weight::from_parts(53_078_706, 20140)
-			// Standard error: 2_887
-			.saturating_add(Weight::from_parts(6_255_457, 0).saturating_mul(v.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Proof size: measured `4275 + v * (100 ±0)`, estimated `20140 + v * (2543 ±0)`.
+		// Minimum execution time: 186_262_000 picoseconds.
+		Weight::from_parts(215_513_838, 20140)
+			// Standard error: 4_146
+			.saturating_add(Weight::from_parts(6_310_899, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(v.into())))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(v.into())))
 			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(v.into()))
 	}
@@ -122,6 +130,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Polls` (`max_values`: None, `max_size`: Some(16675), added: 19150, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Session` (r:1 w:0)
 	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Market::Contracts` (r:1 w:1)
+	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::TradingCenter` (r:1 w:0)
+	/// Proof: `Registry::TradingCenter` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:3 w:3)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:2 w:2)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Validators` (r:1 w:0)
 	/// Proof: `Verification::Validators` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Credit::Records` (r:256 w:256)
@@ -132,14 +148,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::DrawWeight` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[1, 256]`.
 	fn decide(v: u32, ) -> Weight {
-		// Proof size: measured `3316 + v * (100 ±0)`, estimated `20140 + v * (2543 ±0)`.
-		// Minimum execution time: 30_835_000 picoseconds.
-		Weight::from_parts(49_366_002, 20140)
-			// Standard error: 3_279
-			.saturating_add(Weight::from_parts(6_348_633, 0).saturating_mul(v.into()))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		// Proof size: measured `4273 + v * (100 ±0)`, estimated `20140 + v * (2543 ±0)`.
+		// Minimum execution time: 183_162_000 picoseconds.
+		Weight::from_parts(208_339_463, 20140)
+			// Standard error: 4_121
+			.saturating_add(Weight::from_parts(6_265_300, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(v.into())))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(v.into())))
 			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(v.into()))
 	}
@@ -148,16 +164,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with ParityDB's database weights (the node's database), for tests and mocks.
 impl WeightInfo for () {
 	fn set_params() -> Weight {
-		Weight::from_parts(5_187_000, 0)
+		Weight::from_parts(5_243_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn on_initialize_idle() -> Weight {
-		Weight::from_parts(2_469_000, 13819)
+		Weight::from_parts(2_495_000, 13819)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 	}
 	fn on_initialize_draw(s: u32, ) -> Weight {
-		Weight::from_parts(51_301_336, 44953)
-			.saturating_add(Weight::from_parts(63_869_463, 0).saturating_mul(s.into()))
+		Weight::from_parts(39_546_465, 44953)
+			.saturating_add(Weight::from_parts(64_119_253, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(18_u64))
 			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(17_u64))
@@ -165,20 +181,20 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 6360).saturating_mul(s.into()))
 	}
 	fn vote(v: u32, ) -> Weight {
-		Weight::from_parts(53_078_706, 20140)
-			.saturating_add(Weight::from_parts(6_255_457, 0).saturating_mul(v.into()))
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(215_513_838, 20140)
+			.saturating_add(Weight::from_parts(6_310_899, 0).saturating_mul(v.into()))
+			.saturating_add(ParityDbWeight::get().reads(11_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(v.into())))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(ParityDbWeight::get().writes(7_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(v.into())))
 			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(v.into()))
 	}
 	fn decide(v: u32, ) -> Weight {
-		Weight::from_parts(49_366_002, 20140)
-			.saturating_add(Weight::from_parts(6_348_633, 0).saturating_mul(v.into()))
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
+		Weight::from_parts(208_339_463, 20140)
+			.saturating_add(Weight::from_parts(6_265_300, 0).saturating_mul(v.into()))
+			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(v.into())))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(ParityDbWeight::get().writes(7_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(v.into())))
 			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(v.into()))
 	}

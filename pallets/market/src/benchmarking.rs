@@ -1,0 +1,162 @@
+//! Benchmarks of the market pallet, at their worst case.
+
+use super::*;
+use energy_primitives::Role;
+use frame_benchmarking::v2::*;
+use frame_system::RawOrigin;
+
+const QUANTITY: WattHours = 8_000;
+
+fn node<T: Config>(name: &'static str, role: Role) -> T::AccountId {
+	let who: T::AccountId = account(name, 0, 0);
+	let meter: T::AccountId = account(name, 1, 0);
+	T::BenchmarkHelper::register(&who, role, &meter);
+	who
+}
+
+/// A proposed contract of a fresh producer and consumer; returns (id, producer, consumer).
+fn proposed<T: Config>(tag: u32) -> (ContractId, T::AccountId, T::AccountId) {
+	let producer: T::AccountId = account("producer", tag, 0);
+	let consumer: T::AccountId = account("consumer", tag, 0);
+	T::BenchmarkHelper::register(&producer, Role::Producer, &account("producer-meter", tag, 0));
+	T::BenchmarkHelper::register(&consumer, Role::Consumer, &account("consumer-meter", tag, 0));
+	let now = frame_system::Pallet::<T>::block_number();
+	let price = T::MinPrice::get().max(T::MaxPrice::get() / 2);
+	Pallet::<T>::propose(
+		RawOrigin::Signed(producer.clone()).into(),
+		consumer.clone(),
+		Side::Producer,
+		QUANTITY,
+		price,
+		now + 10u32.into(),
+		now + 20u32.into(),
+	)
+	.expect("valid proposal");
+	(NextContractId::<T>::get() - 1, producer, consumer)
+}
+
+/// An attested contract in which both parties defaulted while liable (credit below the
+/// initial): the costliest settlement.
+fn attested<T: Config>(tag: u32) -> ContractId {
+	let (id, producer, consumer) = proposed::<T>(tag);
+	Pallet::<T>::accept(RawOrigin::Signed(consumer.clone()).into(), id).expect("accepts");
+	Pallet::<T>::on_verdict(id, PollKind::Approval, Verdict::Approve).expect("approves");
+	// A first default is not liable (R6): spend it so the settlement's defaults are.
+	T::Credits::record_trade(&producer, true);
+	T::Credits::record_trade(&consumer, true);
+	let mut contract = Contracts::<T>::get(id).expect("exists");
+	contract.status = ContractStatus::Attested;
+	contract.delivered_wh = Some(QUANTITY / 4);
+	contract.consumed_wh = Some(QUANTITY / 2);
+	Contracts::<T>::insert(id, contract);
+	Due::<T>::insert(id, ());
+	id
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn propose() {
+		let producer = node::<T>("producer", Role::Producer);
+		let consumer = node::<T>("consumer", Role::Consumer);
+		let now = frame_system::Pallet::<T>::block_number();
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(producer),
+			consumer,
+			Side::Producer,
+			QUANTITY,
+			T::MinPrice::get(),
+			now + 10u32.into(),
+			now + 20u32.into(),
+		);
+
+		assert_eq!(NextContractId::<T>::get(), 1);
+	}
+
+	#[benchmark]
+	fn accept() {
+		let (id, _, consumer) = proposed::<T>(0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(consumer), id);
+
+		assert_eq!(Contracts::<T>::get(id).map(|c| c.status), Some(ContractStatus::AwaitingApproval));
+	}
+
+	#[benchmark]
+	fn reject() {
+		let (id, _, consumer) = proposed::<T>(0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(consumer), id);
+
+		assert!(Contracts::<T>::get(id).is_none());
+	}
+
+	/// Cancelling after acceptance also closes the approval poll.
+	#[benchmark]
+	fn cancel() {
+		let (id, producer, consumer) = proposed::<T>(0);
+		Pallet::<T>::accept(RawOrigin::Signed(consumer).into(), id).expect("accepts");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(producer), id);
+
+		assert!(Contracts::<T>::get(id).is_none());
+	}
+
+	/// The second reading, by the party's meter key: it opens the delivery poll.
+	#[benchmark]
+	fn report_reading() {
+		let (id, _, consumer) = proposed::<T>(0);
+		Pallet::<T>::accept(RawOrigin::Signed(consumer).into(), id).expect("accepts");
+		Pallet::<T>::on_verdict(id, PollKind::Approval, Verdict::Approve).expect("approves");
+		frame_system::Pallet::<T>::set_block_number(
+			frame_system::Pallet::<T>::block_number() + 30u32.into(),
+		);
+		let mut contract = Contracts::<T>::get(id).expect("exists");
+		contract.delivered_wh = Some(QUANTITY);
+		Contracts::<T>::insert(id, contract);
+		let meter: T::AccountId = account("consumer-meter", 0, 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(meter), id, Side::Consumer, QUANTITY / 2);
+
+		assert_eq!(
+			Contracts::<T>::get(id).map(|c| c.status),
+			Some(ContractStatus::AwaitingAttestation)
+		);
+	}
+
+	#[benchmark]
+	fn settle() {
+		let id = attested::<T>(0);
+		let anyone: T::AccountId = account("anyone", 0, 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(anyone), id);
+
+		assert!(Contracts::<T>::get(id).is_none());
+	}
+
+	#[benchmark]
+	fn on_initialize_settle(n: Linear<0, { T::MaxSettlementsPerBlock::get() }>) {
+		for tag in 0..n {
+			attested::<T>(tag);
+		}
+		let block = frame_system::Pallet::<T>::block_number();
+
+		#[block]
+		{
+			<Pallet<T> as Hooks<_>>::on_initialize(block);
+		}
+
+		assert_eq!(Due::<T>::count(), 0);
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}
