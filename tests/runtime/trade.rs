@@ -1,0 +1,172 @@
+//! A whole trade through the real runtime (development preset): proposal, acceptance,
+//! validator approval, meter readings by the meters' keys, validator attestation and settlement
+//! by the block hook; money is conserved.
+
+use dpoa_runtime::{
+	genesis_config_presets::{community, meter},
+	AllPalletsWithSystem, Balances, Credit, Penalty, Runtime, RuntimeCall, RuntimeEvent,
+	RuntimeOrigin, System, UNIT, WASM_BINARY,
+};
+use energy_primitives::{CreditScore, PollKind, Verdict};
+use frame_support::traits::{
+	fungible::InspectHold,
+	OnInitialize, UnfilteredDispatchable,
+};
+use pallet_market::{Event as MarketEvent, Side};
+use sc_chain_spec::{ChainType, GenericChainSpec};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::BuildStorage;
+
+type AccountId = dpoa_runtime::AccountId;
+
+fn dev_genesis() -> sp_io::TestExternalities {
+	let storage = GenericChainSpec::<()>::builder(WASM_BINARY.expect("wasm built"), ())
+		.with_name("test")
+		.with_id("test")
+		.with_chain_type(ChainType::Development)
+		.with_genesis_config_preset_name(sp_genesis_builder::DEV_RUNTIME_PRESET)
+		.build()
+		.build_storage()
+		.expect("the preset builds");
+	sp_io::TestExternalities::new(storage)
+}
+
+fn run_to(n: u32) {
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		<AllPalletsWithSystem as OnInitialize<u32>>::on_initialize(next);
+	}
+}
+
+fn call(origin: RuntimeOrigin, call: RuntimeCall) {
+	call.dispatch_bypass_filter(origin).expect("the call succeeds");
+}
+
+fn signed(who: &AccountId) -> RuntimeOrigin {
+	RuntimeOrigin::signed(who.clone())
+}
+
+fn validators() -> Vec<AccountId> {
+	pallet_verification::Validators::<Runtime>::get().into_iter().map(|(v, _)| v).collect()
+}
+
+/// Every validator of the session votes `verdict` on contract `id`, until the poll concludes.
+fn all_vote(id: u64, kind: PollKind, verdict: Verdict) {
+	for v in validators() {
+		if !pallet_verification::Polls::<Runtime>::contains_key(id, kind) {
+			break;
+		}
+		call(
+			signed(&v),
+			RuntimeCall::Verification(pallet_verification::Call::vote { subject: id, kind, verdict }),
+		);
+	}
+	assert!(!pallet_verification::Polls::<Runtime>::contains_key(id, kind), "the poll concluded");
+}
+
+fn held(who: &AccountId) -> u128 {
+	Balances::balance_on_hold(&pallet_market::HoldReason::Settlement.into(), who)
+}
+
+/// Bob sells Dave 80 kWh at 0.64 in blocks `start..=start + 5`; the meters report
+/// `delivered` and `consumed`, the validators attest them, the hook settles. Returns the
+/// settlement event.
+fn trade(start: u32, delivered: u64, consumed: u64) -> MarketEvent<Runtime> {
+	let nodes = community();
+	let bob = Sr25519Keyring::Bob.to_account_id();
+	let dave = Sr25519Keyring::Dave.to_account_id();
+	let index = |who: &AccountId| nodes.iter().position(|(n, _, _)| n == who).unwrap();
+	call(
+		signed(&bob),
+		RuntimeCall::Market(pallet_market::Call::propose {
+			counterparty: dave.clone(),
+			side: Side::Producer,
+			quantity_wh: 80_000,
+			price: 64 * UNIT / 100,
+			window_start: start,
+			window_end: start + 5,
+		}),
+	);
+	let id = pallet_market::NextContractId::<Runtime>::get() - 1;
+	call(signed(&dave), RuntimeCall::Market(pallet_market::Call::accept { id }));
+	all_vote(id, PollKind::Approval, Verdict::Approve);
+	assert!(held(&dave) > 0 && held(&bob) > 0, "approved: funds on hold");
+
+	run_to(start + 6);
+	for (who, side, quantity) in [(&bob, Side::Producer, delivered), (&dave, Side::Consumer, consumed)] {
+		call(
+			signed(&meter(index(who))),
+			RuntimeCall::Market(pallet_market::Call::report_reading { id, side, quantity_wh: quantity }),
+		);
+	}
+	all_vote(
+		id,
+		PollKind::Delivery,
+		Verdict::Quantities { delivered_wh: delivered, consumed_wh: consumed },
+	);
+	run_to(System::block_number() + 1);
+	assert!(pallet_market::Contracts::<Runtime>::get(id).is_none(), "the hook settled it");
+	assert_eq!((held(&bob), held(&dave)), (0, 0), "every hold released");
+	System::events()
+		.into_iter()
+		.rev()
+		.find_map(|r| match r.event {
+			RuntimeEvent::Market(e @ MarketEvent::ContractSettled { .. }) => Some(e),
+			_ => None,
+		})
+		.expect("settled")
+}
+
+#[test]
+fn trades_settle_through_the_runtime_and_conserve_money() {
+	dev_genesis().execute_with(|| {
+		run_to(1);
+		let issuance = Balances::total_issuance();
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		let dave = Sr25519Keyring::Dave.to_account_id();
+		assert_eq!(validators().len(), 3);
+
+		// A consumer default from the initial credit: deducted, not liable (R6).
+		match trade(5, 80_000, 75_000) {
+			MarketEvent::ContractSettled { consumer_default, consumer_penalty, payment, .. } => {
+				assert!(consumer_default);
+				assert_eq!(consumer_penalty, 0);
+				assert_eq!(payment, 48 * UNIT);
+			},
+			_ => unreachable!(),
+		}
+		assert_eq!(Credit::credit(&dave), Some(99));
+		assert_eq!(Credit::credit(&bob), Some(100));
+
+		// The second default is liable: the penalty goes to the pool, 80 % of it owed to Bob.
+		let start = System::block_number() + 2;
+		let penalty = match trade(start, 80_000, 70_000) {
+			MarketEvent::ContractSettled { consumer_penalty, consumer_penalty_price, .. } => {
+				assert!(consumer_penalty > 0);
+				assert_eq!(consumer_penalty, consumer_penalty_price * 10);
+				consumer_penalty
+			},
+			_ => unreachable!(),
+		};
+		assert_eq!(Credit::credit(&dave), Some(98));
+		assert_eq!(Penalty::received(&bob), penalty * 8 / 10);
+		assert_eq!(Penalty::received(&dave), 0, "the payer shares in nothing it paid");
+		let community: u128 = community().iter().map(|(n, _, _)| Penalty::received(n)).sum();
+		assert!(community <= penalty && penalty - community < 20, "rounding dust only");
+		// Bob claims his share.
+		let before = Balances::free_balance(&bob);
+		call(signed(&bob), RuntimeCall::Penalty(pallet_penalty::Call::claim {}));
+		assert!(Balances::free_balance(&bob) > before);
+
+		// Validators were judged: a poll concludes once 2/3 of the weight voted; voters' streaks
+		// grew, and a validator that did not vote on the last poll was reset to 0.
+		let streaks: Vec<u32> = validators()
+			.iter()
+			.map(|v| pallet_credit::Records::<Runtime>::get(v).unwrap().verification_streak)
+			.collect();
+		assert!(streaks.iter().filter(|n| **n > 0).count() >= 2, "{streaks:?}");
+		// No money was created or destroyed (fees are paid in tokens, not burned here).
+		assert_eq!(Balances::total_issuance(), issuance);
+	});
+}
