@@ -397,3 +397,180 @@ fn the_block_hook_settles_at_most_its_budget() {
 		assert_eq!((held(3), held(5)), (0, 0));
 	});
 }
+
+mod properties {
+	use super::*;
+	use proptest::prelude::*;
+
+	#[derive(Clone, Debug)]
+	enum Op {
+		Propose { producer: u64, consumer: u64, quantity: u64, price_cents: u128 },
+		Accept(u8),
+		Verdict(u8, bool),
+		Advance,
+		Read(u8, bool, u64),
+		Attest(u8, u64, u64),
+		Settle(u8),
+		Hook,
+		/// A whole trade: propose, accept, approve, readings, attestation, settlement.
+		Trade { producer: u64, consumer: u64, quantity: u64, delivered: u64, consumed: u64, by_hook: bool },
+	}
+
+	fn op() -> impl Strategy<Value = Op> {
+		prop_oneof![
+			3 => (prop::sample::select(vec![1u64, 2, 5]), prop::sample::select(vec![3u64, 4, 5]),
+				1u64..100_000, 10u128..200)
+				.prop_map(|(producer, consumer, quantity, price_cents)| Op::Propose {
+					producer, consumer, quantity, price_cents
+				}),
+			2 => any::<u8>().prop_map(Op::Accept),
+			2 => (any::<u8>(), any::<bool>()).prop_map(|(c, a)| Op::Verdict(c, a)),
+			1 => Just(Op::Advance),
+			2 => (any::<u8>(), any::<bool>(), 0u64..250_000).prop_map(|(c, s, q)| Op::Read(c, s, q)),
+			2 => (any::<u8>(), 0u64..250_000, 0u64..250_000).prop_map(|(c, d, q)| Op::Attest(c, d, q)),
+			1 => any::<u8>().prop_map(Op::Settle),
+			1 => Just(Op::Hook),
+			3 => (prop::sample::select(vec![1u64, 2, 5]), prop::sample::select(vec![3u64, 4, 5]),
+				1u64..100_000, 0u64..250_000, 0u64..250_000, any::<bool>())
+				.prop_map(|(producer, consumer, quantity, delivered, consumed, by_hook)| Op::Trade {
+					producer, consumer, quantity, delivered, consumed, by_hook
+				}),
+		]
+	}
+
+	fn pick(index: u8) -> Option<u64> {
+		let ids: Vec<u64> = Contracts::<Test>::iter_keys().collect();
+		(!ids.is_empty()).then(|| {
+			let mut ids = ids;
+			ids.sort();
+			ids[index as usize % ids.len()]
+		})
+	}
+
+	proptest! {
+		/// Over random sequences of market calls and verdicts, whatever succeeds or fails, no
+		/// money is created or destroyed, holds match what open contracts need, and credit
+		/// stays within 0..=100.
+		#[test]
+		fn money_is_conserved(ops in proptest::collection::vec(op(), 1..40)) {
+			new_test_ext().execute_with(|| -> Result<(), TestCaseError> {
+				set_credit(1, 95);
+				set_credit(3, 92);
+				let before = total();
+				let issuance = Balances::total_issuance();
+				for op in ops {
+					let _ = match op {
+						Op::Propose { producer, consumer, quantity, price_cents } => {
+							let now = System::block_number() as u64;
+							let origin = RuntimeOrigin::signed(producer);
+							Market::propose(origin, consumer, Side::Producer, quantity,
+								price_cents * UNIT / 100, now + 2, now + 4)
+						},
+						Op::Accept(c) => match pick(c) {
+							Some(id) => {
+								let consumer = Contracts::<Test>::get(id).unwrap().consumer;
+								Market::accept(RuntimeOrigin::signed(consumer), id)
+							},
+							None => Ok(()),
+						},
+						Op::Verdict(c, approve) => match pick(c) {
+							Some(id) => Market::on_verdict(id, PollKind::Approval,
+								if approve { Verdict::Approve } else { Verdict::Reject }),
+							None => Ok(()),
+						},
+						Op::Advance => {
+							System::set_block_number(System::block_number() + 3);
+							Ok(())
+						},
+						Op::Read(c, producer_side, q) => match pick(c) {
+							Some(id) => Market::report_reading(RuntimeOrigin::root(), id,
+								if producer_side { Side::Producer } else { Side::Consumer }, q),
+							None => Ok(()),
+						},
+						Op::Attest(c, d, q) => match pick(c) {
+							Some(id) => Market::on_verdict(id, PollKind::Delivery,
+								Verdict::Quantities { delivered_wh: d, consumed_wh: q }),
+							None => Ok(()),
+						},
+						Op::Settle(c) => match pick(c) {
+							Some(id) => Market::settle(RuntimeOrigin::signed(2), id),
+							None => Ok(()),
+						},
+						Op::Hook => {
+							use frame_support::traits::Hooks;
+							Market::on_initialize(System::block_number());
+							Ok(())
+						},
+						Op::Trade { producer, consumer, quantity, delivered, consumed, by_hook } => {
+							use frame_support::traits::Hooks;
+							let now = System::block_number() as u64;
+							let price = 64 * UNIT / 100;
+							(|| -> sp_runtime::DispatchResult {
+								Market::propose(RuntimeOrigin::signed(producer), consumer,
+									Side::Producer, quantity, price, now + 1, now + 2)?;
+								let id = crate::NextContractId::<Test>::get() - 1;
+								Market::accept(RuntimeOrigin::signed(consumer), id)?;
+								Market::on_verdict(id, PollKind::Approval, Verdict::Approve)?;
+								System::set_block_number(System::block_number() + 3);
+								Market::report_reading(RuntimeOrigin::root(), id, Side::Producer, delivered)?;
+								Market::report_reading(RuntimeOrigin::root(), id, Side::Consumer, consumed)?;
+								Market::on_verdict(id, PollKind::Delivery,
+									Verdict::Quantities { delivered_wh: delivered, consumed_wh: consumed })?;
+								if by_hook {
+									Market::on_initialize(System::block_number());
+									Ok(())
+								} else {
+									Market::settle(RuntimeOrigin::signed(2), id)
+								}
+							})()
+						},
+					};
+					prop_assert_eq!(total(), before);
+					prop_assert_eq!(Balances::total_issuance(), issuance);
+					prop_assert!(Market::do_try_state().is_ok(), "{:?}", Market::do_try_state());
+					for who in [1u64, 2, 3, 4, 5] {
+						prop_assert!(credit(who) <= 100);
+					}
+				}
+				Ok(())
+			})?;
+		}
+
+		/// The trade generator reaches settlement (so the property above is about settlements).
+		#[test]
+		fn trades_settle(ops in proptest::collection::vec(op(), 20..40)) {
+			new_test_ext().execute_with(|| -> Result<(), TestCaseError> {
+				let mut trades = 0;
+				for op in ops {
+					if let Op::Trade { producer, consumer, quantity, delivered, consumed, .. } = op {
+						if producer == consumer {
+							continue;
+						}
+						let now = System::block_number() as u64;
+						let price = 64 * UNIT / 100;
+						let ok = (|| -> sp_runtime::DispatchResult {
+							Market::propose(RuntimeOrigin::signed(producer), consumer, Side::Producer,
+								quantity, price, now + 1, now + 2)?;
+							let id = crate::NextContractId::<Test>::get() - 1;
+							Market::accept(RuntimeOrigin::signed(consumer), id)?;
+							Market::on_verdict(id, PollKind::Approval, Verdict::Approve)?;
+							System::set_block_number(System::block_number() + 3);
+							Market::report_reading(RuntimeOrigin::root(), id, Side::Producer, delivered)?;
+							Market::report_reading(RuntimeOrigin::root(), id, Side::Consumer, consumed)?;
+							Market::on_verdict(id, PollKind::Delivery,
+								Verdict::Quantities { delivered_wh: delivered, consumed_wh: consumed })?;
+							Market::settle(RuntimeOrigin::signed(2), id)
+						})();
+						if ok.is_ok() {
+							trades += 1;
+						}
+					}
+				}
+				let settled = System::events().iter().filter(|r| matches!(
+					r.event, RuntimeEvent::Market(Event::ContractSettled { .. }))).count();
+				prop_assert_eq!(settled, trades);
+				Ok(())
+			})?;
+		}
+	}
+}
