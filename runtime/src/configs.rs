@@ -279,6 +279,8 @@ impl pallet_market::Config for Runtime {
 	type GridPrice = GridPrice;
 	type FeedInPrice = FeedInPrice;
 	type MaxSettlementsPerBlock = ConstU32<16>;
+	type MaxOpenOffers = ConstU32<16>;
+	type MaxOffersPerBlock = ConstU32<64>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MarketBenchmarkHelper;
 	type WeightInfo = pallet_market::weights::SubstrateWeight<Runtime>;

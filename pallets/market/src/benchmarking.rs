@@ -158,5 +158,74 @@ mod benchmarks {
 		assert_eq!(Due::<T>::count(), 0);
 	}
 
+	/// The window's block already lists `MaxOffersPerBlock - 1` offers.
+	#[benchmark]
+	fn post_offer() {
+		let producer = node::<T>("producer", Role::Producer);
+		let start = frame_system::Pallet::<T>::block_number() + 10u32.into();
+		let full = T::MaxOffersPerBlock::get().saturating_sub(1);
+		OffersExpiringAt::<T>::insert(
+			start,
+			BoundedVec::truncate_from((1_000..1_000 + full as u64).collect::<alloc::vec::Vec<_>>()),
+		);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(producer), Side::Producer, QUANTITY, Some(T::MinPrice::get()), start, start);
+
+		assert!(Offers::<T>::contains_key(0));
+	}
+
+	/// The offer is last in a full expiry list.
+	#[benchmark]
+	fn cancel_offer() {
+		let producer = node::<T>("producer", Role::Producer);
+		let start = frame_system::Pallet::<T>::block_number() + 10u32.into();
+		let full = T::MaxOffersPerBlock::get().saturating_sub(1);
+		OffersExpiringAt::<T>::insert(
+			start,
+			BoundedVec::truncate_from((1_000..1_000 + full as u64).collect::<alloc::vec::Vec<_>>()),
+		);
+		Pallet::<T>::post_offer(
+			RawOrigin::Signed(producer.clone()).into(),
+			Side::Producer,
+			QUANTITY,
+			Some(T::MinPrice::get()),
+			start,
+			start,
+		)
+		.expect("posts");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(producer), 0);
+
+		assert!(!Offers::<T>::contains_key(0));
+	}
+
+	/// `n` offers expire in the block (no settlement due).
+	#[benchmark]
+	fn on_initialize_expire(n: Linear<0, { T::MaxOffersPerBlock::get() }>) {
+		let start = frame_system::Pallet::<T>::block_number() + 10u32.into();
+		for i in 0..n {
+			let owner: T::AccountId = account("owner", i, 0);
+			T::BenchmarkHelper::register(&owner, Role::Prosumer, &account("owner-meter", i, 0));
+			Pallet::<T>::post_offer(
+				RawOrigin::Signed(owner).into(),
+				Side::Consumer,
+				QUANTITY,
+				None,
+				start,
+				start,
+			)
+			.expect("posts");
+		}
+
+		#[block]
+		{
+			<Pallet<T> as Hooks<_>>::on_initialize(start);
+		}
+
+		assert_eq!(Offers::<T>::iter().count(), 0);
+	}
+
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
 }

@@ -29,8 +29,10 @@
 //! is penalised as a deviation of at most `Q`, the bound the holds cover; the grid pays for a
 //! surplus only if its account can (the event says whether it did).
 //!
-//! **Not yet built** (issue #3 continues): supply offers and demands, and a deadline for
-//! readings that never come.
+//! Producers publish supply offers and consumers demands ([`Pallet::post_offer`]) as notices
+//! for counterparties; they expire when their delivery window starts.
+//!
+//! **Not yet built** (issue #3 continues): a deadline for readings that never come.
 //!
 //! ## Invariants
 //!
@@ -38,6 +40,7 @@
 //!   [`HoldReason::Settlement`], and their sum per node equals its balance on hold for that
 //!   reason.
 //! - Every due contract is attested.
+//! - Every offer is in the expiry list of its window's first block; `OpenOffers` counts them.
 //! - A contract awaiting approval has exactly one open approval poll.
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -148,6 +151,29 @@ impl<AccountId: PartialEq, BlockNumber> Contract<AccountId, BlockNumber> {
 	}
 }
 
+/// A published supply offer or demand (MODEL §3 step 2): a notice that counterparties read
+/// before proposing a contract; it expires when its delivery window starts.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Offer<AccountId, BlockNumber> {
+	/// Who published it.
+	pub owner: AccountId,
+	/// `Producer`: a supply offer; `Consumer`: a demand.
+	pub side: Side,
+	/// The quantity offered or wanted, in Wh.
+	pub quantity_wh: WattHours,
+	/// Supply: the asking price per kWh. Demand: the price cap per kWh, if any.
+	pub price: Option<Balance>,
+	/// The first block of the delivery window.
+	pub window_start: BlockNumber,
+	/// The last block of the delivery window.
+	pub window_end: BlockNumber,
+}
+
+/// An offer's identifier.
+pub type OfferId = u64;
+
 /// Which side of a contract the proposer signs.
 #[derive(
 	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
@@ -216,6 +242,12 @@ pub mod pallet {
 		/// The most settlements done by the block hook in one block.
 		#[pallet::constant]
 		type MaxSettlementsPerBlock: Get<u32>;
+		/// The most offers and demands a node may have published at once.
+		#[pallet::constant]
+		type MaxOpenOffers: Get<u32>;
+		/// The most offers whose windows start in the same block (they expire together).
+		#[pallet::constant]
+		type MaxOffersPerBlock: Get<u32>;
 		/// Sets up registered, funded nodes for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
 		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
@@ -248,6 +280,29 @@ pub mod pallet {
 	/// Attested contracts waiting for settlement.
 	#[pallet::storage]
 	pub type Due<T: Config> = CountedStorageMap<_, Twox64Concat, ContractId, (), OptionQuery>;
+
+	/// The next offer's id.
+	#[pallet::storage]
+	pub type NextOfferId<T> = StorageValue<_, OfferId, ValueQuery>;
+
+	/// Published offers and demands.
+	#[pallet::storage]
+	pub type Offers<T: Config> =
+		StorageMap<_, Twox64Concat, OfferId, Offer<T::AccountId, BlockNumberFor<T>>, OptionQuery>;
+
+	/// The offers that expire in each block (when their window starts).
+	#[pallet::storage]
+	pub type OffersExpiringAt<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<OfferId, T::MaxOffersPerBlock>,
+		ValueQuery,
+	>;
+
+	/// How many offers each node has published.
+	#[pallet::storage]
+	pub type OpenOffers<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
 	/// How many open contracts each node has.
 	#[pallet::storage]
@@ -323,6 +378,33 @@ pub mod pallet {
 			/// Consumed by the consumer, in Wh.
 			consumed_wh: WattHours,
 		},
+		/// A supply offer or demand was published.
+		OfferPosted {
+			/// Its id.
+			id: OfferId,
+			/// Who published it.
+			owner: T::AccountId,
+			/// Supply (`Producer`) or demand (`Consumer`).
+			side: Side,
+			/// The quantity in Wh.
+			quantity_wh: WattHours,
+			/// The asking price or price cap per kWh.
+			price: Option<Balance>,
+			/// The first block of the delivery window.
+			window_start: BlockNumberFor<T>,
+			/// The last block of the delivery window.
+			window_end: BlockNumberFor<T>,
+		},
+		/// Its owner withdrew an offer.
+		OfferCancelled {
+			/// Its id.
+			id: OfferId,
+		},
+		/// An offer's window started: it is gone.
+		OfferExpired {
+			/// Its id.
+			id: OfferId,
+		},
 		/// A contract was settled and every hold released.
 		ContractSettled {
 			/// The contract.
@@ -393,6 +475,16 @@ pub mod pallet {
 		ReadingAlreadyReported,
 		/// The contract is not attested yet.
 		NotDue,
+		/// A supply offer needs an asking price.
+		PriceRequired,
+		/// The caller has `MaxOpenOffers` offers published.
+		TooManyOpenOffers,
+		/// `MaxOffersPerBlock` offers already start in that block; pick another window.
+		TooManyOffersInBlock,
+		/// No such offer.
+		OfferNotFound,
+		/// The caller did not publish this offer.
+		NotOfferOwner,
 	}
 
 	#[pallet::call]
@@ -618,40 +710,119 @@ pub mod pallet {
 			ensure!(contract.status == ContractStatus::Attested, Error::<T>::NotDue);
 			Self::do_settle(id, contract)
 		}
+
+		/// Publish a supply offer (`side = Producer`, with an asking price) or a demand
+		/// (`side = Consumer`, with an optional price cap). It is a notice: counterparties
+		/// propose contracts to its owner; it expires when its window starts.
+		///
+		/// - Origin: signed, an active node whose role fits `side`.
+		/// - `quantity_wh`: at most the caller's declared capacity.
+		/// - `price`: within `MinPrice..=MaxPrice`; required for a supply offer.
+		/// - `window_start`, `window_end`: the delivery window, starting after this block.
+		///
+		/// Errors: [`Error::NotActive`], [`Error::ProducerRoleMismatch`],
+		/// [`Error::ConsumerRoleMismatch`], [`Error::ZeroQuantity`], [`Error::QuantityTooLarge`],
+		/// [`Error::PriceRequired`], [`Error::PriceOutOfBand`], [`Error::BadWindow`],
+		/// [`Error::TooManyOpenOffers`], [`Error::TooManyOffersInBlock`].
+		/// Emits [`Event::OfferPosted`].
+		///
+		/// Complexity: `O(1)`.
+		#[pallet::call_index(6)]
+		#[pallet::weight(<T as Config>::WeightInfo::post_offer())]
+		pub fn post_offer(
+			origin: OriginFor<T>,
+			side: Side,
+			quantity_wh: WattHours,
+			price: Option<Balance>,
+			window_start: BlockNumberFor<T>,
+			window_end: BlockNumberFor<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let role = T::Registry::active_role(&who).ok_or(Error::<T>::NotActive)?;
+			match side {
+				Side::Producer => ensure!(role.can_supply(), Error::<T>::ProducerRoleMismatch),
+				Side::Consumer => ensure!(role.can_consume(), Error::<T>::ConsumerRoleMismatch),
+			}
+			ensure!(quantity_wh > 0, Error::<T>::ZeroQuantity);
+			ensure!(
+				quantity_wh <= T::Registry::capacity_wh(&who).unwrap_or_default(),
+				Error::<T>::QuantityTooLarge
+			);
+			ensure!(side == Side::Consumer || price.is_some(), Error::<T>::PriceRequired);
+			if let Some(price) = price {
+				ensure!(
+					price >= T::MinPrice::get() && price <= T::MaxPrice::get(),
+					Error::<T>::PriceOutOfBand
+				);
+			}
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(window_start > now && window_end >= window_start, Error::<T>::BadWindow);
+			ensure!(
+				OpenOffers::<T>::get(&who) < T::MaxOpenOffers::get(),
+				Error::<T>::TooManyOpenOffers
+			);
+			let id = NextOfferId::<T>::get();
+			OffersExpiringAt::<T>::try_mutate(window_start, |ids| ids.try_push(id))
+				.map_err(|_| Error::<T>::TooManyOffersInBlock)?;
+			NextOfferId::<T>::put(id.saturating_add(1));
+			OpenOffers::<T>::mutate(&who, |n| *n = n.saturating_add(1));
+			Offers::<T>::insert(
+				id,
+				Offer { owner: who.clone(), side, quantity_wh, price, window_start, window_end },
+			);
+			Self::deposit_event(Event::OfferPosted {
+				id,
+				owner: who,
+				side,
+				quantity_wh,
+				price,
+				window_start,
+				window_end,
+			});
+			Ok(())
+		}
+
+		/// Withdraw one's offer or demand.
+		///
+		/// - Origin: signed, the offer's owner.
+		///
+		/// Errors: [`Error::OfferNotFound`], [`Error::NotOfferOwner`].
+		/// Emits [`Event::OfferCancelled`].
+		///
+		/// Complexity: `O(MaxOffersPerBlock)` (it leaves its block's expiry list).
+		#[pallet::call_index(7)]
+		#[pallet::weight(<T as Config>::WeightInfo::cancel_offer())]
+		pub fn cancel_offer(origin: OriginFor<T>, id: OfferId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let offer = Offers::<T>::get(id).ok_or(Error::<T>::OfferNotFound)?;
+			ensure!(offer.owner == who, Error::<T>::NotOfferOwner);
+			OffersExpiringAt::<T>::mutate_exists(offer.window_start, |ids| {
+				if let Some(list) = ids {
+					list.retain(|x| *x != id);
+					if list.is_empty() {
+						*ids = None;
+					}
+				}
+			});
+			Self::remove_offer(id, &offer);
+			Self::deposit_event(Event::OfferCancelled { id });
+			Ok(())
+		}
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
-			let base = <T as Config>::WeightInfo::on_initialize_settle(0);
-			let per = <T as Config>::WeightInfo::on_initialize_settle(1).saturating_sub(base);
-			let mut meter = WeightMeter::with_limit(
-				<T as Config>::WeightInfo::on_initialize_settle(T::MaxSettlementsPerBlock::get()),
-			);
-			meter.consume(base);
-			if Due::<T>::count() == 0 {
-				return meter.consumed();
-			}
-			let due: alloc::vec::Vec<ContractId> =
-				Due::<T>::iter_keys().take(T::MaxSettlementsPerBlock::get() as usize).collect();
-			for id in due {
-				if meter.try_consume(per).is_err() {
-					break;
-				}
-				match Contracts::<T>::get(id) {
-					Some(contract) if contract.status == ContractStatus::Attested => {
-						// A failure leaves the contract attested and due; it is retried.
-						let _ = frame_support::storage::with_storage_layer(|| {
-							Self::do_settle(id, contract)
-						});
-					},
-					_ => {
-						defensive!("a due contract is attested");
-						Due::<T>::remove(id);
-					},
+		fn on_initialize(n: BlockNumberFor<T>) -> Weight {
+			let expiring = OffersExpiringAt::<T>::take(n);
+			let expired = expiring.len() as u32;
+			for id in expiring {
+				if let Some(offer) = Offers::<T>::get(id) {
+					Self::remove_offer(id, &offer);
+					Self::deposit_event(Event::OfferExpired { id });
 				}
 			}
-			meter.consumed()
+			<T as Config>::WeightInfo::on_initialize_expire(expired)
+				.saturating_add(Self::settle_due())
 		}
 
 		fn integrity_test() {
@@ -667,6 +838,47 @@ pub mod pallet {
 }
 
 impl<T: Config> Pallet<T> {
+	/// Settle due contracts within the hook's budget; the weight used.
+	fn settle_due() -> Weight {
+		let base = <T as Config>::WeightInfo::on_initialize_settle(0);
+		let per = <T as Config>::WeightInfo::on_initialize_settle(1).saturating_sub(base);
+		let mut meter = WeightMeter::with_limit(
+			<T as Config>::WeightInfo::on_initialize_settle(T::MaxSettlementsPerBlock::get()),
+		);
+		meter.consume(base);
+		if Due::<T>::count() == 0 {
+			return meter.consumed();
+		}
+		let due: alloc::vec::Vec<ContractId> =
+			Due::<T>::iter_keys().take(T::MaxSettlementsPerBlock::get() as usize).collect();
+		for id in due {
+			if meter.try_consume(per).is_err() {
+				break;
+			}
+			match Contracts::<T>::get(id) {
+				Some(contract) if contract.status == ContractStatus::Attested => {
+					// A failure leaves the contract attested and due; it is retried.
+					let _ = frame_support::storage::with_storage_layer(|| {
+						Self::do_settle(id, contract)
+					});
+				},
+				_ => {
+					defensive!("a due contract is attested");
+					Due::<T>::remove(id);
+				},
+			}
+		}
+		meter.consumed()
+	}
+
+	/// Remove an offer and free its owner's slot.
+	fn remove_offer(id: OfferId, offer: &Offer<T::AccountId, BlockNumberFor<T>>) {
+		Offers::<T>::remove(id);
+		OpenOffers::<T>::mutate_exists(&offer.owner, |n| {
+			*n = n.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0)
+		});
+	}
+
 	/// Remove a contract that holds nothing and free its parties' open-contract slots.
 	fn close(id: ContractId, contract: &Contract<T::AccountId, BlockNumberFor<T>>) {
 		Contracts::<T>::remove(id);
@@ -867,6 +1079,17 @@ impl<T: Config> Pallet<T> {
 		}
 		for (who, n) in OpenContracts::<T>::iter() {
 			ensure!(open.get(&who).copied().unwrap_or_default() == n, "OpenContracts differs");
+		}
+		let mut offers: alloc::collections::BTreeMap<T::AccountId, u32> = Default::default();
+		for (id, offer) in Offers::<T>::iter() {
+			ensure!(
+				OffersExpiringAt::<T>::get(offer.window_start).contains(&id),
+				"an offer is missing from its expiry list"
+			);
+			*offers.entry(offer.owner).or_default() += 1;
+		}
+		for (who, n) in OpenOffers::<T>::iter() {
+			ensure!(offers.get(&who).copied().unwrap_or_default() == n, "OpenOffers differs");
 		}
 		for (id, ()) in Due::<T>::iter() {
 			ensure!(

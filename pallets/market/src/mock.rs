@@ -186,6 +186,8 @@ impl pallet_market::Config for Test {
 	type GridPrice = GridPrice;
 	type FeedInPrice = FeedInPrice;
 	type MaxSettlementsPerBlock = frame_support::traits::ConstU32<2>;
+	type MaxOpenOffers = frame_support::traits::ConstU32<3>;
+	type MaxOffersPerBlock = frame_support::traits::ConstU32<4>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockHelper;
 	type WeightInfo = ();

@@ -574,3 +574,69 @@ mod properties {
 		}
 	}
 }
+
+mod offers {
+	use super::*;
+	use crate::{Offers, OffersExpiringAt, OpenOffers};
+	use frame_support::traits::Hooks;
+
+	#[test]
+	fn post_cancel_and_expire() {
+		run(|| {
+			assert_ok!(Market::post_offer(RuntimeOrigin::signed(1), Side::Producer, 50_000, Some(PRICE), 5, 8));
+			assert_eq!(
+				last_event(),
+				Event::OfferPosted {
+					id: 0,
+					owner: 1,
+					side: Side::Producer,
+					quantity_wh: 50_000,
+					price: Some(PRICE),
+					window_start: 5,
+					window_end: 8
+				}
+			);
+			// A demand without a price cap.
+			assert_ok!(Market::post_offer(RuntimeOrigin::signed(3), Side::Consumer, 10_000, None, 5, 6));
+			assert_eq!(OpenOffers::<Test>::get(1), 1);
+			assert_eq!(OffersExpiringAt::<Test>::get(5).into_inner(), vec![0, 1]);
+			assert_noop!(Market::cancel_offer(RuntimeOrigin::signed(3), 0), Error::<Test>::NotOfferOwner);
+			assert_noop!(Market::cancel_offer(RuntimeOrigin::signed(1), 9), Error::<Test>::OfferNotFound);
+			assert_ok!(Market::cancel_offer(RuntimeOrigin::signed(1), 0));
+			assert_eq!(last_event(), Event::OfferCancelled { id: 0 });
+			assert_eq!(OffersExpiringAt::<Test>::get(5).into_inner(), vec![1]);
+			// The demand expires when its window starts.
+			Market::on_initialize(5);
+			assert_eq!(last_event(), Event::OfferExpired { id: 1 });
+			assert!(Offers::<Test>::iter().next().is_none());
+			assert_eq!(OpenOffers::<Test>::get(3), 0);
+		});
+	}
+
+	#[test]
+	fn post_errors_change_nothing() {
+		run(|| {
+			let post = |who, side, q, price, start, end| {
+				Market::post_offer(RuntimeOrigin::signed(who), side, q, price, start, end)
+			};
+			assert_noop!(post(9, Side::Producer, 1, Some(PRICE), 5, 5), Error::<Test>::NotActive);
+			assert_noop!(post(3, Side::Producer, 1, Some(PRICE), 5, 5), Error::<Test>::ProducerRoleMismatch);
+			assert_noop!(post(1, Side::Consumer, 1, None, 5, 5), Error::<Test>::ConsumerRoleMismatch);
+			assert_noop!(post(1, Side::Producer, 0, Some(PRICE), 5, 5), Error::<Test>::ZeroQuantity);
+			assert_noop!(post(1, Side::Producer, 100_001, Some(PRICE), 5, 5), Error::<Test>::QuantityTooLarge);
+			assert_noop!(post(1, Side::Producer, 1, None, 5, 5), Error::<Test>::PriceRequired);
+			assert_noop!(post(1, Side::Producer, 1, Some(3 * UNIT), 5, 5), Error::<Test>::PriceOutOfBand);
+			assert_noop!(post(3, Side::Consumer, 1, Some(1), 5, 5), Error::<Test>::PriceOutOfBand);
+			assert_noop!(post(1, Side::Producer, 1, Some(PRICE), 1, 5), Error::<Test>::BadWindow);
+			assert_noop!(post(1, Side::Producer, 1, Some(PRICE), 6, 5), Error::<Test>::BadWindow);
+			for _ in 0..3 {
+				assert_ok!(post(5, Side::Producer, 1, Some(PRICE), 5, 5));
+			}
+			assert_noop!(post(5, Side::Consumer, 1, None, 6, 6), Error::<Test>::TooManyOpenOffers);
+			assert_ok!(post(1, Side::Producer, 1, Some(PRICE), 5, 5));
+			// Four offers start in block 5: the block's list is full.
+			assert_noop!(post(2, Side::Producer, 1, Some(PRICE), 5, 5), Error::<Test>::TooManyOffersInBlock);
+			assert_ok!(post(2, Side::Producer, 1, Some(PRICE), 6, 6));
+		});
+	}
+}

@@ -47,6 +47,9 @@ pub trait WeightInfo {
 	fn report_reading() -> Weight;
 	fn settle() -> Weight;
 	fn on_initialize_settle(n: u32, ) -> Weight;
+	fn post_offer() -> Weight;
+	fn cancel_offer() -> Weight;
+	fn on_initialize_expire(n: u32, ) -> Weight;
 }
 
 /// Measured weights, with the runtime's database weights.
@@ -62,8 +65,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
 	fn propose() -> Weight {
 		// Proof size: measured `790`, estimated `6120`.
-		// Minimum execution time: 31_769_000 picoseconds.
-		Weight::from_parts(34_236_000, 6120)
+		// Minimum execution time: 31_944_000 picoseconds.
+		Weight::from_parts(34_674_000, 6120)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -77,8 +80,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn accept() -> Weight {
 		// Proof size: measured `1195`, estimated `20140`.
-		// Minimum execution time: 31_500_000 picoseconds.
-		Weight::from_parts(34_227_000, 20140)
+		// Minimum execution time: 32_500_000 picoseconds.
+		Weight::from_parts(34_952_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -88,8 +91,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn reject() -> Weight {
 		// Proof size: measured `385`, estimated `6044`.
-		// Minimum execution time: 23_024_000 picoseconds.
-		Weight::from_parts(25_030_000, 6044)
+		// Minimum execution time: 23_326_000 picoseconds.
+		Weight::from_parts(25_362_000, 6044)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -101,8 +104,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn cancel() -> Weight {
 		// Proof size: measured `697`, estimated `20140`.
-		// Minimum execution time: 31_459_000 picoseconds.
-		Weight::from_parts(33_995_000, 20140)
+		// Minimum execution time: 31_567_000 picoseconds.
+		Weight::from_parts(34_213_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -120,8 +123,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn report_reading() -> Weight {
 		// Proof size: measured `1806`, estimated `20140`.
-		// Minimum execution time: 40_951_000 picoseconds.
-		Weight::from_parts(44_266_000, 20140)
+		// Minimum execution time: 41_653_000 picoseconds.
+		Weight::from_parts(45_312_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -167,11 +170,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn settle() -> Weight {
 		// Proof size: measured `5959`, estimated `41038`.
-		// Minimum execution time: 470_945_000 picoseconds.
-		Weight::from_parts(486_421_000, 41038)
+		// Minimum execution time: 467_708_000 picoseconds.
+		Weight::from_parts(488_511_000, 41038)
 			.saturating_add(T::DbWeight::get().reads(47_u64))
 			.saturating_add(T::DbWeight::get().writes(38_u64))
 	}
+	/// Storage: `Market::OffersExpiringAt` (r:1 w:0)
+	/// Proof: `Market::OffersExpiringAt` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Market::CounterForDue` (r:1 w:1)
 	/// Proof: `Market::CounterForDue` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Due` (r:17 w:16)
@@ -215,57 +220,127 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 16]`.
 	fn on_initialize_settle(n: u32, ) -> Weight {
 		// Proof size: measured `4152 + n * (1612 ±0)`, estimated `35055 + n * (5206 ±0)`.
-		// Minimum execution time: 3_096_000 picoseconds.
-		Weight::from_parts(55_428_710, 35055)
-			// Standard error: 403_406
-			.saturating_add(Weight::from_parts(406_571_873, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(22_u64))
+		// Minimum execution time: 4_556_000 picoseconds.
+		Weight::from_parts(83_999_896, 35055)
+			// Standard error: 605_891
+			.saturating_add(Weight::from_parts(402_798_120, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(23_u64))
 			.saturating_add(T::DbWeight::get().reads((22_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(18_u64))
 			.saturating_add(T::DbWeight::get().writes((16_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(n.into()))
+	}
+	/// Storage: `Registry::Nodes` (r:1 w:0)
+	/// Proof: `Registry::Nodes` (`max_values`: None, `max_size`: Some(90), added: 2565, mode: `MaxEncodedLen`)
+	/// Storage: `Market::OpenOffers` (r:1 w:1)
+	/// Proof: `Market::OpenOffers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Market::NextOfferId` (r:1 w:1)
+	/// Proof: `Market::NextOfferId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Market::OffersExpiringAt` (r:1 w:1)
+	/// Proof: `Market::OffersExpiringAt` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Storage: `Market::Offers` (r:0 w:1)
+	/// Proof: `Market::Offers` (`max_values`: None, `max_size`: Some(82), added: 2557, mode: `MaxEncodedLen`)
+	fn post_offer() -> Weight {
+		// Proof size: measured `1237`, estimated `3991`.
+		// Minimum execution time: 28_069_000 picoseconds.
+		Weight::from_parts(30_174_000, 3991)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	/// Storage: `Market::Offers` (r:1 w:1)
+	/// Proof: `Market::Offers` (`max_values`: None, `max_size`: Some(82), added: 2557, mode: `MaxEncodedLen`)
+	/// Storage: `Market::OffersExpiringAt` (r:1 w:1)
+	/// Proof: `Market::OffersExpiringAt` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Storage: `Market::OpenOffers` (r:1 w:1)
+	/// Proof: `Market::OpenOffers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	fn cancel_offer() -> Weight {
+		// Proof size: measured `803`, estimated `3991`.
+		// Minimum execution time: 21_051_000 picoseconds.
+		Weight::from_parts(22_525_000, 3991)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
+	/// Storage: `Market::OffersExpiringAt` (r:1 w:1)
+	/// Proof: `Market::OffersExpiringAt` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Storage: `Market::Offers` (r:64 w:64)
+	/// Proof: `Market::Offers` (`max_values`: None, `max_size`: Some(82), added: 2557, mode: `MaxEncodedLen`)
+	/// Storage: `Market::OpenOffers` (r:64 w:64)
+	/// Proof: `Market::OpenOffers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Market::CounterForDue` (r:1 w:0)
+	/// Proof: `Market::CounterForDue` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[0, 64]`.
+	fn on_initialize_expire(n: u32, ) -> Weight {
+		// Proof size: measured `149 + n * (138 ±0)`, estimated `3991 + n * (2557 ±0)`.
+		// Minimum execution time: 4_674_000 picoseconds.
+		Weight::from_parts(12_543_656, 3991)
+			// Standard error: 9_094
+			.saturating_add(Weight::from_parts(10_041_810, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2557).saturating_mul(n.into()))
 	}
 }
 
 /// The same measured weights with ParityDB's database weights (the node's database), for tests and mocks.
 impl WeightInfo for () {
 	fn propose() -> Weight {
-		Weight::from_parts(34_236_000, 6120)
+		Weight::from_parts(34_674_000, 6120)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn accept() -> Weight {
-		Weight::from_parts(34_227_000, 20140)
+		Weight::from_parts(34_952_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn reject() -> Weight {
-		Weight::from_parts(25_030_000, 6044)
+		Weight::from_parts(25_362_000, 6044)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn cancel() -> Weight {
-		Weight::from_parts(33_995_000, 20140)
+		Weight::from_parts(34_213_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn report_reading() -> Weight {
-		Weight::from_parts(44_266_000, 20140)
+		Weight::from_parts(45_312_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn settle() -> Weight {
-		Weight::from_parts(486_421_000, 41038)
+		Weight::from_parts(488_511_000, 41038)
 			.saturating_add(ParityDbWeight::get().reads(47_u64))
 			.saturating_add(ParityDbWeight::get().writes(38_u64))
 	}
 	fn on_initialize_settle(n: u32, ) -> Weight {
-		Weight::from_parts(55_428_710, 35055)
-			.saturating_add(Weight::from_parts(406_571_873, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(22_u64))
+		Weight::from_parts(83_999_896, 35055)
+			.saturating_add(Weight::from_parts(402_798_120, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(23_u64))
 			.saturating_add(ParityDbWeight::get().reads((22_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(18_u64))
 			.saturating_add(ParityDbWeight::get().writes((16_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(n.into()))
+	}
+	fn post_offer() -> Weight {
+		Weight::from_parts(30_174_000, 3991)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	fn cancel_offer() -> Weight {
+		Weight::from_parts(22_525_000, 3991)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
+	}
+	fn on_initialize_expire(n: u32, ) -> Weight {
+		Weight::from_parts(12_543_656, 3991)
+			.saturating_add(Weight::from_parts(10_041_810, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2557).saturating_mul(n.into()))
 	}
 }
