@@ -53,6 +53,17 @@ fn attested<T: Config>(tag: u32) -> ContractId {
 	id
 }
 
+/// A block 10 blocks ahead whose expiry list holds `MaxOffersPerBlock - 1` offers; returns it.
+fn nearly_full_expiry_list<T: Config>() -> BlockNumberFor<T> {
+	let start = frame_system::Pallet::<T>::block_number() + 10u32.into();
+	let full = T::MaxOffersPerBlock::get().saturating_sub(1);
+	OffersExpiringAt::<T>::insert(
+		start,
+		BoundedVec::truncate_from((1_000..1_000 + full as u64).collect::<alloc::vec::Vec<_>>()),
+	);
+	start
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -162,12 +173,7 @@ mod benchmarks {
 	#[benchmark]
 	fn post_offer() {
 		let producer = node::<T>("producer", Role::Producer);
-		let start = frame_system::Pallet::<T>::block_number() + 10u32.into();
-		let full = T::MaxOffersPerBlock::get().saturating_sub(1);
-		OffersExpiringAt::<T>::insert(
-			start,
-			BoundedVec::truncate_from((1_000..1_000 + full as u64).collect::<alloc::vec::Vec<_>>()),
-		);
+		let start = nearly_full_expiry_list::<T>();
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(producer), Side::Producer, QUANTITY, Some(T::MinPrice::get()), start, start);
@@ -179,12 +185,7 @@ mod benchmarks {
 	#[benchmark]
 	fn cancel_offer() {
 		let producer = node::<T>("producer", Role::Producer);
-		let start = frame_system::Pallet::<T>::block_number() + 10u32.into();
-		let full = T::MaxOffersPerBlock::get().saturating_sub(1);
-		OffersExpiringAt::<T>::insert(
-			start,
-			BoundedVec::truncate_from((1_000..1_000 + full as u64).collect::<alloc::vec::Vec<_>>()),
-		);
+		let start = nearly_full_expiry_list::<T>();
 		Pallet::<T>::post_offer(
 			RawOrigin::Signed(producer.clone()).into(),
 			Side::Producer,
