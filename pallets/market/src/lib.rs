@@ -533,12 +533,7 @@ pub mod pallet {
 				quantity_wh <= capacity(&producer) && quantity_wh <= capacity(&consumer),
 				Error::<T>::QuantityTooLarge
 			);
-			ensure!(
-				price >= T::MinPrice::get() && price <= T::MaxPrice::get(),
-				Error::<T>::PriceOutOfBand
-			);
-			let now = frame_system::Pallet::<T>::block_number();
-			ensure!(window_start > now && window_end >= window_start, Error::<T>::BadWindow);
+			Self::ensure_terms(Some(price), window_start, window_end)?;
 			for party in [&producer, &consumer] {
 				ensure!(
 					OpenContracts::<T>::get(party) < T::MaxOpenContracts::get(),
@@ -749,14 +744,7 @@ pub mod pallet {
 				Error::<T>::QuantityTooLarge
 			);
 			ensure!(side == Side::Consumer || price.is_some(), Error::<T>::PriceRequired);
-			if let Some(price) = price {
-				ensure!(
-					price >= T::MinPrice::get() && price <= T::MaxPrice::get(),
-					Error::<T>::PriceOutOfBand
-				);
-			}
-			let now = frame_system::Pallet::<T>::block_number();
-			ensure!(window_start > now && window_end >= window_start, Error::<T>::BadWindow);
+			Self::ensure_terms(price, window_start, window_end)?;
 			ensure!(
 				OpenOffers::<T>::get(&who) < T::MaxOpenOffers::get(),
 				Error::<T>::TooManyOpenOffers
@@ -869,6 +857,24 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		meter.consumed()
+	}
+
+	/// A price (if any) within `MinPrice..=MaxPrice` and a window that starts after this block
+	/// and does not end before it starts.
+	fn ensure_terms(
+		price: Option<Balance>,
+		window_start: BlockNumberFor<T>,
+		window_end: BlockNumberFor<T>,
+	) -> DispatchResult {
+		if let Some(price) = price {
+			ensure!(
+				price >= T::MinPrice::get() && price <= T::MaxPrice::get(),
+				Error::<T>::PriceOutOfBand
+			);
+		}
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(window_start > now && window_end >= window_start, Error::<T>::BadWindow);
+		Ok(())
 	}
 
 	/// Remove an offer and free its owner's slot.
