@@ -278,6 +278,8 @@ impl pallet_market::Config for Runtime {
 	type GridAccount = GridAccount;
 	type GridPrice = GridPrice;
 	type FeedInPrice = FeedInPrice;
+	/// Meters have 10 blocks (one minute) after a window to report.
+	type ReadingPeriod = ConstU32<10>;
 	type MaxSettlementsPerBlock = ConstU32<16>;
 	type MaxOpenOffers = ConstU32<16>;
 	type MaxOffersPerBlock = ConstU32<64>;

@@ -143,6 +143,27 @@ mod benchmarks {
 		);
 	}
 
+	/// Both readings missing: the contract's readings close at zero and the delivery poll
+	/// opens.
+	#[benchmark]
+	fn close_readings() {
+		let (id, _, consumer) = proposed::<T>(0);
+		Pallet::<T>::accept(RawOrigin::Signed(consumer).into(), id).expect("accepts");
+		Pallet::<T>::on_verdict(id, PollKind::Approval, Verdict::Approve).expect("approves");
+		let window_end = Contracts::<T>::get(id).expect("exists").window_end;
+		frame_system::Pallet::<T>::set_block_number(
+			window_end + T::ReadingPeriod::get() + 1u32.into(),
+		);
+		let anyone: T::AccountId = account("anyone", 0, 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(anyone), id);
+
+		let contract = Contracts::<T>::get(id).expect("exists");
+		assert_eq!(contract.status, ContractStatus::AwaitingAttestation);
+		assert_eq!((contract.delivered_wh, contract.consumed_wh), (Some(0), Some(0)));
+	}
+
 	#[benchmark]
 	fn settle() {
 		let id = attested::<T>(0);

@@ -32,7 +32,11 @@
 //! Producers publish supply offers and consumers demands ([`Pallet::post_offer`]) as notices
 //! for counterparties; they expire when their delivery window starts.
 //!
-//! **Not yet built** (issue #3 continues): a deadline for readings that never come.
+//! A reading that never comes does not keep the funds on hold for ever: once
+//! `ReadingPeriod` blocks have passed after the window closed, anyone may close the readings
+//! ([`Pallet::close_readings`]); a missing reading counts as zero energy (**Ours**: a meter that
+//! does not report has not shown any delivery or consumption), and the validators attest the
+//! quantities as usual, so they can still correct it.
 //!
 //! ## Invariants
 //!
@@ -239,6 +243,10 @@ pub mod pallet {
 		/// What the grid pays per kWh (a producer's surplus).
 		#[pallet::constant]
 		type FeedInPrice: Get<Balance>;
+		/// How many blocks after a delivery window closes its meters have to report; after
+		/// that anyone may close the readings, a missing one counting as zero.
+		#[pallet::constant]
+		type ReadingPeriod: Get<BlockNumberFor<Self>>;
 		/// The most settlements done by the block hook in one block.
 		#[pallet::constant]
 		type MaxSettlementsPerBlock: Get<u32>;
@@ -369,6 +377,16 @@ pub mod pallet {
 			/// The quantity in Wh.
 			quantity_wh: WattHours,
 		},
+		/// The reading period ran out with readings missing; they count as zero and the
+		/// validators are asked to attest.
+		ReadingsClosed {
+			/// The contract.
+			id: ContractId,
+			/// Whether the producer's reading was missing.
+			delivered_missing: bool,
+			/// Whether the consumer's reading was missing.
+			consumed_missing: bool,
+		},
 		/// The validators attested the quantities; settlement is due.
 		DeliveryAttested {
 			/// The contract.
@@ -485,6 +503,8 @@ pub mod pallet {
 		OfferNotFound,
 		/// The caller did not publish this offer.
 		NotOfferOwner,
+		/// The meters may still report: the reading period has not run out.
+		ReadingPeriodNotOver,
 	}
 
 	#[pallet::call]
@@ -794,6 +814,39 @@ pub mod pallet {
 			});
 			Self::remove_offer(id, &offer);
 			Self::deposit_event(Event::OfferCancelled { id });
+			Ok(())
+		}
+
+		/// Close the readings of an active contract whose meters did not both report within
+		/// `ReadingPeriod` blocks after its window: a missing reading counts as zero and the
+		/// delivery poll opens, so that the validators attest the quantities as usual.
+		///
+		/// - Origin: signed, anyone.
+		///
+		/// Errors: [`Error::ContractNotFound`], [`Error::WrongStatus`] (not active: not approved
+		/// yet, or both readings already in), [`Error::ReadingPeriodNotOver`], and the verifier's
+		/// error if it cannot open the poll. Emits [`Event::ReadingsClosed`].
+		///
+		/// Complexity: `O(1)`.
+		#[pallet::call_index(8)]
+		#[pallet::weight(<T as Config>::WeightInfo::close_readings())]
+		pub fn close_readings(origin: OriginFor<T>, id: ContractId) -> DispatchResult {
+			ensure_signed(origin)?;
+			let mut contract = Contracts::<T>::get(id).ok_or(Error::<T>::ContractNotFound)?;
+			ensure!(contract.status == ContractStatus::Active, Error::<T>::WrongStatus);
+			ensure!(
+				frame_system::Pallet::<T>::block_number() >
+					sp_runtime::Saturating::saturating_add(contract.window_end, T::ReadingPeriod::get()),
+				Error::<T>::ReadingPeriodNotOver
+			);
+			let delivered_missing = contract.delivered_wh.is_none();
+			let consumed_missing = contract.consumed_wh.is_none();
+			contract.delivered_wh.get_or_insert(0);
+			contract.consumed_wh.get_or_insert(0);
+			T::Verifier::open(id, PollKind::Delivery)?;
+			contract.status = ContractStatus::AwaitingAttestation;
+			Contracts::<T>::insert(id, contract);
+			Self::deposit_event(Event::ReadingsClosed { id, delivered_missing, consumed_missing });
 			Ok(())
 		}
 	}

@@ -185,6 +185,7 @@ impl pallet_market::Config for Test {
 	type GridAccount = GridAccount;
 	type GridPrice = GridPrice;
 	type FeedInPrice = FeedInPrice;
+	type ReadingPeriod = frame_support::traits::ConstU64<10>;
 	type MaxSettlementsPerBlock = frame_support::traits::ConstU32<2>;
 	type MaxOpenOffers = frame_support::traits::ConstU32<3>;
 	type MaxOffersPerBlock = frame_support::traits::ConstU32<4>;

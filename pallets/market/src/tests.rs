@@ -366,6 +366,56 @@ fn readings_need_the_meter_and_a_closed_window() {
 }
 
 #[test]
+fn missing_readings_count_as_zero_once_the_reading_period_is_over() {
+	run(|| {
+		let id = propose();
+		// Not active yet.
+		assert_noop!(Market::close_readings(RuntimeOrigin::signed(5), id), Error::<Test>::WrongStatus);
+		assert_ok!(Market::accept(RuntimeOrigin::signed(3), id));
+		assert_ok!(Market::on_verdict(id, PollKind::Approval, Verdict::Approve));
+		let window_end = Contracts::<Test>::get(id).unwrap().window_end;
+		System::set_block_number(window_end + 1);
+		assert_ok!(Market::report_reading(RuntimeOrigin::signed(101), id, Side::Producer, 80_000));
+		// The meters have `ReadingPeriod` (10) blocks after the window.
+		System::set_block_number(window_end + 10);
+		assert_noop!(
+			Market::close_readings(RuntimeOrigin::signed(5), id),
+			Error::<Test>::ReadingPeriodNotOver
+		);
+		assert_noop!(
+			Market::close_readings(RuntimeOrigin::signed(5), 77),
+			Error::<Test>::ContractNotFound
+		);
+		assert_noop!(Market::close_readings(RuntimeOrigin::none(), id), DispatchError::BadOrigin);
+		System::set_block_number(window_end + 11);
+		assert_ok!(Market::close_readings(RuntimeOrigin::signed(5), id));
+		assert_eq!(
+			last_event(),
+			Event::ReadingsClosed { id, delivered_missing: false, consumed_missing: true }
+		);
+		let contract = Contracts::<Test>::get(id).unwrap();
+		assert_eq!(contract.status, ContractStatus::AwaitingAttestation);
+		assert_eq!((contract.delivered_wh, contract.consumed_wh), (Some(80_000), Some(0)));
+		assert!(polls().contains(&(id, PollKind::Delivery)));
+		// Closed once: the late meter cannot report any more, nor can it be closed again.
+		assert_noop!(
+			Market::report_reading(RuntimeOrigin::signed(103), id, Side::Consumer, 80_000),
+			Error::<Test>::WrongStatus
+		);
+		assert_noop!(Market::close_readings(RuntimeOrigin::signed(5), id), Error::<Test>::WrongStatus);
+		// The validators attest what really happened; the consumer defaults on what it missed.
+		assert_ok!(Market::on_verdict(
+			id,
+			PollKind::Delivery,
+			Verdict::Quantities { delivered_wh: 80_000, consumed_wh: 0 }
+		));
+		assert_ok!(Market::settle(RuntimeOrigin::signed(5), id));
+		assert!(matches!(last_event(), Event::ContractSettled { consumer_default: true, .. }));
+		assert_eq!((held(1), held(3)), (0, 0));
+	});
+}
+
+#[test]
 fn the_block_hook_settles_at_most_its_budget() {
 	use frame_support::traits::Hooks;
 	run(|| {
@@ -411,6 +461,8 @@ mod properties {
 		Read(u8, bool, u64),
 		Attest(u8, u64, u64),
 		Settle(u8),
+		/// Let the reading period run out and close a contract's readings.
+		CloseReadings(u8),
 		Hook,
 		/// A whole trade: propose, accept, approve, readings, attestation, settlement.
 		Trade { producer: u64, consumer: u64, quantity: u64, delivered: u64, consumed: u64, by_hook: bool },
@@ -429,6 +481,7 @@ mod properties {
 			2 => (any::<u8>(), any::<bool>(), 0u64..250_000).prop_map(|(c, s, q)| Op::Read(c, s, q)),
 			2 => (any::<u8>(), 0u64..250_000, 0u64..250_000).prop_map(|(c, d, q)| Op::Attest(c, d, q)),
 			1 => any::<u8>().prop_map(Op::Settle),
+			1 => any::<u8>().prop_map(Op::CloseReadings),
 			1 => Just(Op::Hook),
 			3 => (prop::sample::select(vec![1u64, 2, 5]), prop::sample::select(vec![3u64, 4, 5]),
 				1u64..100_000, 0u64..250_000, 0u64..250_000, any::<bool>())
@@ -494,6 +547,13 @@ mod properties {
 						},
 						Op::Settle(c) => match pick(c) {
 							Some(id) => Market::settle(RuntimeOrigin::signed(2), id),
+							None => Ok(()),
+						},
+						Op::CloseReadings(c) => match pick(c) {
+							Some(id) => {
+								System::set_block_number(System::block_number() + 11);
+								Market::close_readings(RuntimeOrigin::signed(2), id)
+							},
 							None => Ok(()),
 						},
 						Op::Hook => {

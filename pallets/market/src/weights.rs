@@ -45,6 +45,7 @@ pub trait WeightInfo {
 	fn reject() -> Weight;
 	fn cancel() -> Weight;
 	fn report_reading() -> Weight;
+	fn close_readings() -> Weight;
 	fn settle() -> Weight;
 	fn on_initialize_settle(n: u32, ) -> Weight;
 	fn post_offer() -> Weight;
@@ -65,8 +66,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
 	fn propose() -> Weight {
 		// Proof size: measured `790`, estimated `6120`.
-		// Minimum execution time: 31_944_000 picoseconds.
-		Weight::from_parts(34_674_000, 6120)
+		// Minimum execution time: 31_822_000 picoseconds.
+		Weight::from_parts(34_076_000, 6120)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -80,8 +81,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn accept() -> Weight {
 		// Proof size: measured `1195`, estimated `20140`.
-		// Minimum execution time: 32_500_000 picoseconds.
-		Weight::from_parts(34_952_000, 20140)
+		// Minimum execution time: 31_428_000 picoseconds.
+		Weight::from_parts(34_099_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -91,8 +92,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn reject() -> Weight {
 		// Proof size: measured `385`, estimated `6044`.
-		// Minimum execution time: 23_326_000 picoseconds.
-		Weight::from_parts(25_362_000, 6044)
+		// Minimum execution time: 22_821_000 picoseconds.
+		Weight::from_parts(24_683_000, 6044)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -104,8 +105,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn cancel() -> Weight {
 		// Proof size: measured `697`, estimated `20140`.
-		// Minimum execution time: 31_567_000 picoseconds.
-		Weight::from_parts(34_213_000, 20140)
+		// Minimum execution time: 31_491_000 picoseconds.
+		Weight::from_parts(34_024_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -123,9 +124,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn report_reading() -> Weight {
 		// Proof size: measured `1806`, estimated `20140`.
-		// Minimum execution time: 41_653_000 picoseconds.
-		Weight::from_parts(45_312_000, 20140)
+		// Minimum execution time: 40_825_000 picoseconds.
+		Weight::from_parts(43_884_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	/// Storage: `Market::Contracts` (r:1 w:1)
+	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Polls` (r:1 w:1)
+	/// Proof: `Verification::Polls` (`max_values`: None, `max_size`: Some(16675), added: 19150, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Session` (r:1 w:0)
+	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	fn close_readings() -> Weight {
+		// Proof size: measured `565`, estimated `20140`.
+		// Minimum execution time: 26_358_000 picoseconds.
+		Weight::from_parts(28_167_000, 20140)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Market::Contracts` (r:1 w:1)
@@ -160,8 +174,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:5 w:5)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
+	/// Proof: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
 	/// Storage: `Penalty::DustScaled` (r:1 w:1)
 	/// Proof: `Penalty::DustScaled` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: UNKNOWN KEY `0x70c69be8e39a92d8d73b19f5d199c8be` (r:1 w:0)
+	/// Proof: UNKNOWN KEY `0x70c69be8e39a92d8d73b19f5d199c8be` (r:1 w:0)
 	/// Storage: `Market::Due` (r:1 w:1)
 	/// Proof: `Market::Due` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `Market::CounterForDue` (r:1 w:1)
@@ -170,9 +188,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn settle() -> Weight {
 		// Proof size: measured `5959`, estimated `41038`.
-		// Minimum execution time: 467_708_000 picoseconds.
-		Weight::from_parts(488_511_000, 41038)
-			.saturating_add(T::DbWeight::get().reads(47_u64))
+		// Minimum execution time: 467_380_000 picoseconds.
+		Weight::from_parts(481_331_000, 41038)
+			.saturating_add(T::DbWeight::get().reads(49_u64))
 			.saturating_add(T::DbWeight::get().writes(38_u64))
 	}
 	/// Storage: `Market::OffersExpiringAt` (r:1 w:0)
@@ -213,18 +231,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:35 w:35)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
+	/// Proof: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
 	/// Storage: `Penalty::DustScaled` (r:1 w:1)
 	/// Proof: `Penalty::DustScaled` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: UNKNOWN KEY `0x70c69be8e39a92d8d73b19f5d199c8be` (r:1 w:0)
+	/// Proof: UNKNOWN KEY `0x70c69be8e39a92d8d73b19f5d199c8be` (r:1 w:0)
 	/// Storage: `Market::OpenContracts` (r:32 w:32)
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 16]`.
 	fn on_initialize_settle(n: u32, ) -> Weight {
 		// Proof size: measured `4152 + n * (1612 ±0)`, estimated `35055 + n * (5206 ±0)`.
-		// Minimum execution time: 4_556_000 picoseconds.
-		Weight::from_parts(83_999_896, 35055)
-			// Standard error: 605_891
-			.saturating_add(Weight::from_parts(402_798_120, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(23_u64))
+		// Minimum execution time: 4_504_000 picoseconds.
+		Weight::from_parts(70_488_334, 35055)
+			// Standard error: 297_038
+			.saturating_add(Weight::from_parts(399_205_828, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(24_u64))
 			.saturating_add(T::DbWeight::get().reads((22_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(18_u64))
 			.saturating_add(T::DbWeight::get().writes((16_u64).saturating_mul(n.into())))
@@ -242,8 +264,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Offers` (`max_values`: None, `max_size`: Some(82), added: 2557, mode: `MaxEncodedLen`)
 	fn post_offer() -> Weight {
 		// Proof size: measured `1237`, estimated `3991`.
-		// Minimum execution time: 28_069_000 picoseconds.
-		Weight::from_parts(30_174_000, 3991)
+		// Minimum execution time: 28_305_000 picoseconds.
+		Weight::from_parts(30_184_000, 3991)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -255,8 +277,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenOffers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn cancel_offer() -> Weight {
 		// Proof size: measured `803`, estimated `3991`.
-		// Minimum execution time: 21_051_000 picoseconds.
-		Weight::from_parts(22_525_000, 3991)
+		// Minimum execution time: 20_852_000 picoseconds.
+		Weight::from_parts(22_399_000, 3991)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -271,10 +293,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 64]`.
 	fn on_initialize_expire(n: u32, ) -> Weight {
 		// Proof size: measured `149 + n * (138 ±0)`, estimated `3991 + n * (2557 ±0)`.
-		// Minimum execution time: 4_674_000 picoseconds.
-		Weight::from_parts(12_543_656, 3991)
-			// Standard error: 9_094
-			.saturating_add(Weight::from_parts(10_041_810, 0).saturating_mul(n.into()))
+		// Minimum execution time: 4_554_000 picoseconds.
+		Weight::from_parts(12_016_246, 3991)
+			// Standard error: 14_891
+			.saturating_add(Weight::from_parts(9_907_404, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -286,57 +308,62 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with ParityDB's database weights (the node's database), for tests and mocks.
 impl WeightInfo for () {
 	fn propose() -> Weight {
-		Weight::from_parts(34_674_000, 6120)
+		Weight::from_parts(34_076_000, 6120)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn accept() -> Weight {
-		Weight::from_parts(34_952_000, 20140)
+		Weight::from_parts(34_099_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn reject() -> Weight {
-		Weight::from_parts(25_362_000, 6044)
+		Weight::from_parts(24_683_000, 6044)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn cancel() -> Weight {
-		Weight::from_parts(34_213_000, 20140)
+		Weight::from_parts(34_024_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn report_reading() -> Weight {
-		Weight::from_parts(45_312_000, 20140)
+		Weight::from_parts(43_884_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
+	fn close_readings() -> Weight {
+		Weight::from_parts(28_167_000, 20140)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+	}
 	fn settle() -> Weight {
-		Weight::from_parts(488_511_000, 41038)
-			.saturating_add(ParityDbWeight::get().reads(47_u64))
+		Weight::from_parts(481_331_000, 41038)
+			.saturating_add(ParityDbWeight::get().reads(49_u64))
 			.saturating_add(ParityDbWeight::get().writes(38_u64))
 	}
 	fn on_initialize_settle(n: u32, ) -> Weight {
-		Weight::from_parts(83_999_896, 35055)
-			.saturating_add(Weight::from_parts(402_798_120, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(23_u64))
+		Weight::from_parts(70_488_334, 35055)
+			.saturating_add(Weight::from_parts(399_205_828, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(24_u64))
 			.saturating_add(ParityDbWeight::get().reads((22_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(18_u64))
 			.saturating_add(ParityDbWeight::get().writes((16_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(n.into()))
 	}
 	fn post_offer() -> Weight {
-		Weight::from_parts(30_174_000, 3991)
+		Weight::from_parts(30_184_000, 3991)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn cancel_offer() -> Weight {
-		Weight::from_parts(22_525_000, 3991)
+		Weight::from_parts(22_399_000, 3991)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn on_initialize_expire(n: u32, ) -> Weight {
-		Weight::from_parts(12_543_656, 3991)
-			.saturating_add(Weight::from_parts(10_041_810, 0).saturating_mul(n.into()))
+		Weight::from_parts(12_016_246, 3991)
+			.saturating_add(Weight::from_parts(9_907_404, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
