@@ -252,10 +252,16 @@ parameter_types! {
 	pub const ContractFee: Balance = UNIT / 100;
 	/// The grid (wheeling) fee: 0.02 ENR per kWh transferred.
 	pub const GridFee: Balance = UNIT / 50;
-	/// The grid price (MODEL §10): 0.75 ENR per kWh.
-	pub const GridPrice: Balance = 75 * UNIT / 100;
-	/// The feed-in price (MODEL §10): 0.5 ENR per kWh.
-	pub const FeedInPrice: Balance = UNIT / 2;
+}
+
+parameter_types! {
+	/// The grid price (MODEL §10): 0.75 ENR per kWh by default. A governance-settable
+	/// parameter: root changes it with `system.set_storage` at the key
+	/// `twox_128(":GridPrice:")`.
+	pub storage GridPrice: Balance = 75 * UNIT / 100;
+	/// The feed-in price (MODEL §10): 0.5 ENR per kWh by default; settable like
+	/// [`GridPrice`], at `twox_128(":FeedInPrice:")`.
+	pub storage FeedInPrice: Balance = UNIT / 2;
 }
 
 /// The grid account is derived from this id.
