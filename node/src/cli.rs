@@ -42,6 +42,10 @@ pub enum Subcommand {
 
 	/// Database metadata of the chain.
 	ChainInfo(sc_cli::ChainInfoCmd),
+
+	/// Replay a trading scenario (JSON) through the runtime's extrinsics in-process and print
+	/// credit, penalties and shares: `simulate --scenario FILE [--format json|table]`.
+	Simulate(crate::simulate::SimulateCmd),
 }
 
 /// The `dpoa-node` command line.
