@@ -170,3 +170,33 @@ fn trades_settle_through_the_runtime_and_conserve_money() {
 		assert_eq!(Balances::total_issuance(), issuance);
 	});
 }
+
+#[test]
+fn root_sets_the_grid_prices_in_storage() {
+	use dpoa_runtime::configs::{FeedInPrice, GridPrice};
+	dev_genesis().execute_with(|| {
+		assert_eq!((GridPrice::get(), FeedInPrice::get()), (75 * UNIT / 100, UNIT / 2));
+		let set = RuntimeCall::System(frame_system::Call::set_storage {
+			items: vec![
+				(GridPrice::key().to_vec(), codec::Encode::encode(&(UNIT))),
+				(FeedInPrice::key().to_vec(), codec::Encode::encode(&(UNIT / 4))),
+			],
+		});
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		assert!(set.clone().dispatch_bypass_filter(signed(&bob)).is_err(), "only root");
+		call(RuntimeOrigin::root(), set);
+		assert_eq!((GridPrice::get(), FeedInPrice::get()), (UNIT, UNIT / 4));
+		// Settlement uses the new price: Dave buys Bob's 10 kWh shortfall from the grid at 1 ENR.
+		run_to(1);
+		let grid = dpoa_runtime::configs::GridAccount::get();
+		let before = Balances::free_balance(&grid);
+		match trade(5, 70_000, 80_000) {
+			MarketEvent::ContractSettled { producer_default, bought_from_grid_wh, .. } => {
+				assert!(producer_default);
+				assert_eq!(bought_from_grid_wh, 10_000);
+			},
+			_ => unreachable!(),
+		}
+		assert_eq!(Balances::free_balance(&grid) - before, 10 * UNIT);
+	});
+}
