@@ -8,7 +8,7 @@ source scripts/env.sh
 STEPS="${STEPS:-50}"
 REPEAT="${REPEAT:-20}"
 cargo build --release --workspace --locked
-for pallet in ${PALLETS:-dpoa credit registry penalty verification market}; do
+for pallet in ${PALLETS:-dpoa credit registry penalty verification market finality}; do
 	"$NODE_BIN" benchmark pallet \
 		--runtime "$CARGO_TARGET_DIR/release/wbuild/dpoa-runtime/dpoa_runtime.compact.compressed.wasm" \
 		--genesis-builder runtime \

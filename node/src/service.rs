@@ -1,7 +1,8 @@
-//! The node service: client, import queue, network, RPC and DPoA block authoring.
+//! The node service: client, import queue, network, RPC, DPoA block authoring and finality.
 
 use dpoa_consensus::{ImportQueueParams, SlotInherentProvider, SlotProportion, StartDpoaParams};
 use dpoa_runtime::{apis::RuntimeApi, opaque::Block};
+use codec::{Decode, Encode};
 use futures::FutureExt;
 use sc_client_api::Backend;
 use sc_service::{error::Error as ServiceError, Configuration, TaskManager};
@@ -30,8 +31,37 @@ pub type Service = sc_service::PartialComponents<
 	FullSelectChain,
 	sc_consensus::DefaultImportQueue<Block>,
 	sc_transaction_pool::TransactionPoolHandle<Block, FullClient>,
-	Option<Telemetry>,
+	(Option<Telemetry>, Option<dpoa_consensus::finality::Metrics>),
 >;
+
+/// The runtime extrinsic of a finality call: a general transaction.
+pub fn finality_extrinsic(call: dpoa_consensus::finality::FinalityCall) -> dpoa_runtime::UncheckedExtrinsic {
+	use dpoa_consensus::finality::FinalityCall;
+	let call = match call {
+		FinalityCall::Attest(signed) =>
+			dpoa_runtime::RuntimeCall::Finality(pallet_finality::Call::attest { signed }),
+		FinalityCall::ReportEquivocation(first, second) => dpoa_runtime::RuntimeCall::Finality(
+			pallet_finality::Call::report_equivocation { first, second },
+		),
+	};
+	dpoa_runtime::general_transaction(call)
+}
+
+/// On a development chain the node holds every well-known dev account's key under the `dpoa`
+/// key type, so that the single dev node attests for whichever of them the draw makes
+/// validators and its blocks become final.
+fn insert_dev_validator_keys(keystore: &sp_keystore::KeystorePtr) -> Result<(), ServiceError> {
+	use sp_keyring::Sr25519Keyring;
+	let seeds = Sr25519Keyring::iter()
+		.map(|k| k.to_seed())
+		.chain((1..=8).map(|i| format!("//{i}")));
+	for seed in seeds {
+		keystore
+			.sr25519_generate_new(dpoa_consensus::KEY_TYPE, Some(&seed))
+			.map_err(|e| ServiceError::Other(format!("cannot insert the dev key {seed}: {e}")))?;
+	}
+	Ok(())
+}
 
 /// Inherent data providers of a new block: the slot (for the slot worker) and the timestamp.
 fn inherent_data_providers(
@@ -83,9 +113,17 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 		.build(),
 	);
 
+	let finality_metrics = config
+		.prometheus_registry()
+		.map(dpoa_consensus::finality::Metrics::register)
+		.transpose()?;
 	let slot_duration = dpoa_consensus::slot_duration(&*client)?;
 	let import_queue = dpoa_consensus::import_queue(ImportQueueParams {
-		block_import: client.clone(),
+		block_import: dpoa_consensus::finality::FinalityBlockImport::new(
+			client.clone(),
+			client.clone(),
+			finality_metrics.clone(),
+		),
 		justification_import: None,
 		client: client.clone(),
 		create_inherent_data_providers: move |_parent, ()| async move {
@@ -104,7 +142,7 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 		keystore_container,
 		select_chain,
 		transaction_pool,
-		other: telemetry,
+		other: (telemetry, finality_metrics),
 	})
 }
 
@@ -121,7 +159,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 		keystore_container,
 		select_chain,
 		transaction_pool,
-		other: mut telemetry,
+		other: (mut telemetry, finality_metrics),
 	} = new_partial(&config)?;
 
 	let net_config = sc_network::config::FullNetworkConfiguration::<
@@ -167,6 +205,53 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 			offchain_workers.run(client.clone(), task_manager.spawn_handle()).boxed(),
 		);
 	}
+
+	// Finality: every node finalises what the runtime justified; a node holding a session
+	// validator's key attests new blocks.
+	if config.chain_spec.chain_type() == sc_service::ChainType::Development {
+		insert_dev_validator_keys(&keystore_container.keystore())?;
+	}
+	let submit: dpoa_consensus::finality::SubmitFn<Block> = {
+		use sc_transaction_pool_api::{TransactionPool, TransactionSource};
+		let pool = transaction_pool.clone();
+		Arc::new(move |at, call| {
+			let pool = pool.clone();
+			let xt: sp_runtime::OpaqueExtrinsic = finality_extrinsic(call).into();
+			async move {
+				pool.submit_one(at, TransactionSource::Local, xt)
+					.await
+					.map(|_| ())
+					.map_err(|e| e.to_string())
+			}
+			.boxed()
+		})
+	};
+	let extract: dpoa_consensus::finality::ExtractFn<Block> = Arc::new(|xt| {
+		let xt = dpoa_runtime::UncheckedExtrinsic::decode(&mut &xt.encode()[..]).ok()?;
+		match xt.function {
+			dpoa_runtime::RuntimeCall::Finality(pallet_finality::Call::attest { signed }) => Some(signed),
+			_ => None,
+		}
+	});
+	task_manager.spawn_essential_handle().spawn(
+		"dpoa-finalizer",
+		Some("finality"),
+		dpoa_consensus::finality::run_finalizer::<_, FullBackend, _>(
+			client.clone(),
+			finality_metrics.clone(),
+			Some((extract, submit.clone())),
+		),
+	);
+	task_manager.spawn_handle().spawn(
+		"dpoa-attester",
+		Some("finality"),
+		dpoa_consensus::finality::run_attester(
+			client.clone(),
+			keystore_container.keystore(),
+			submit,
+			finality_metrics,
+		),
+	);
 
 	let role = config.role;
 	let force_authoring = config.force_authoring;

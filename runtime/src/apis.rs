@@ -143,6 +143,25 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl dpoa_consensus_primitives::finality::DpoaFinalityApi<Block> for Runtime {
+		fn status() -> dpoa_consensus_primitives::finality::FinalityStatus {
+			crate::Finality::status()
+		}
+
+		fn justifications(
+			after: u32,
+			limit: u32,
+		) -> Vec<dpoa_consensus_primitives::finality::DpoaJustification> {
+			crate::Finality::justifications(after, limit)
+		}
+
+		fn validators_of(
+			number: u32,
+		) -> Option<(u32, Vec<(dpoa_consensus_primitives::finality::ValidatorId, u128)>)> {
+			crate::Finality::validators_of(number)
+		}
+	}
+
 	impl sp_session::SessionKeys<Block> for Runtime {
 		fn generate_session_keys(
 			owner: Vec<u8>,

@@ -12,4 +12,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_penalty, Penalty]
 	[pallet_verification, Verification]
 	[pallet_market, Market]
+	[pallet_finality, Finality]
 );

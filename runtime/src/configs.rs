@@ -202,23 +202,6 @@ impl pallet_penalty::Config for Runtime {
 	type WeightInfo = pallet_penalty::weights::SubstrateWeight<Runtime>;
 }
 
-/// Session randomness for the validator draw: the parent block's hash mixed with the subject.
-///
-/// **Not unbiasable**: the block author (the trading center) chooses the parent block's
-/// contents and can grind its hash. It stands in until the DPoA engine supplies a VRF output
-/// (issue #4); the verification pallet's docs say so too.
-pub struct ParentHashRandomness;
-
-impl frame_support::traits::Randomness<Hash, BlockNumber> for ParentHashRandomness {
-	fn random(subject: &[u8]) -> (Hash, BlockNumber) {
-		let parent = System::parent_hash();
-		let seed = <sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash_of(&(
-			subject, parent,
-		));
-		(seed, System::block_number().saturating_sub(1))
-	}
-}
-
 parameter_types! {
 	/// A session lasts 100 blocks (10 minutes at 6 s).
 	pub const SessionLength: BlockNumber = 100;
@@ -226,11 +209,13 @@ parameter_types! {
 
 impl pallet_verification::Config for Runtime {
 	type Credits = Credit;
-	type Randomness = ParentHashRandomness;
+	/// The authority's VRF outputs, verified and accumulated by the DPoA pallet: the trading
+	/// center cannot choose who validates (MODEL §8).
+	type Randomness = crate::Dpoa;
 	type AdminOrigin = TradingCenterOrigin;
 	type SessionLength = SessionLength;
 	/// MODEL §8 asks for 10 %-20 % of the nodes; a session has at most 256 validators.
-	type MaxValidators = ConstU32<256>;
+	type MaxValidators = MaxSessionValidators;
 	/// Up to 131,072 nodes can be weighed (a Fenwick tree of 2^17 cells).
 	type MaxNodes = ConstU32<131_072>;
 	type MaxDrawStepsPerBlock = ConstU32<64>;
@@ -307,5 +292,43 @@ impl pallet_market::BenchmarkHelper<AccountId> for MarketBenchmarkHelper {
 		let _ = Balances::set_balance(&GridAccount::get(), 1_000_000 * UNIT);
 		Registry::register(RuntimeOrigin::root(), who.clone(), role, meter.clone(), MaxCapacity::get())
 			.expect("a fresh node registers");
+	}
+}
+
+parameter_types! {
+	/// The most validators a session has (MODEL §8's draw is capped at 256).
+	pub const MaxSessionValidators: u32 = 256;
+}
+
+impl pallet_finality::Config for Runtime {
+	type Validators = Verification;
+	type Credits = Credit;
+	type MaxValidators = MaxSessionValidators;
+	/// Every block is attested.
+	type CheckpointInterval = ConstU32<1>;
+	/// Blocks of the last 64 (6.4 minutes) may be attested.
+	type AttestationWindow = ConstU32<64>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = FinalityBenchmarkHelper;
+	type WeightInfo = pallet_finality::weights::SubstrateWeight<Runtime>;
+}
+
+/// Registers and seats the finality benchmarks' validators.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct FinalityBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_finality::BenchmarkHelper for FinalityBenchmarkHelper {
+	fn make_validator(who: &AccountId) {
+		use frame_support::traits::fungible::Mutate;
+		let _ = Balances::set_balance(who, 1_000 * UNIT);
+		let meter =
+			AccountId::new(<sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash_of(&(b"meter", who)).0);
+		let _ = Registry::register(RuntimeOrigin::root(), who.clone(), energy_primitives::Role::Prosumer, meter, 1);
+		let weight = pallet_verification::Pallet::<Runtime>::weight_of(who).max(1);
+		pallet_verification::Validators::<Runtime>::mutate(|set| {
+			let _ = set.try_push((who.clone(), weight));
+		});
+		pallet_verification::ValidatorsTotal::<Runtime>::mutate(|t| *t = t.saturating_add(weight));
 	}
 }

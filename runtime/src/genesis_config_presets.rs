@@ -4,8 +4,8 @@
 //! (`scripts/generate-chain-specs.sh`), and a test fails if they drift.
 
 use crate::{
-	AccountId, Balance, BalancesConfig, DpoaConfig, RegistryConfig, RuntimeGenesisConfig,
-	SudoConfig, UNIT,
+	AccountId, Balance, BalancesConfig, CreditConfig, DpoaConfig, RegistryConfig,
+	RuntimeGenesisConfig, SudoConfig, VerificationConfig, UNIT,
 };
 use alloc::{vec, vec::Vec};
 use dpoa_consensus_primitives::AuthorityId as DpoaId;
@@ -114,15 +114,39 @@ pub fn development_config_genesis() -> Value {
 	)
 }
 
-/// `local_testnet`: several nodes on one machine (`--alice`, `--bob`, ...); Alice's node is the
-/// trading center and authors, the others import and verify.
+/// The validators of the local network: the nodes started with `--bob`, `--charlie`, `--dave`
+/// and `--eve`.
+pub fn local_validators() -> Vec<AccountId> {
+	use Sr25519Keyring::*;
+	[Bob, Charlie, Dave, Eve].iter().map(|k| k.to_account_id()).collect()
+}
+
+/// `local_testnet`: five nodes on one machine (`--alice`, `--bob`, `--charlie`, `--dave`,
+/// `--eve`); Alice's node is the trading center and authors. The [`community`] is registered,
+/// but only Bob, Charlie, Dave and Eve start at the initial credit; the others start at 89,
+/// below the validator threshold (90), and the draw ratio is 20 %, so every session's
+/// validators are exactly those four (`round(0.2 * 20) = 4`), whose nodes attest blocks.
 pub fn local_config_genesis() -> Value {
-	genesis(
+	let mut patch = genesis(
 		vec![trading_center()],
 		Sr25519Keyring::Alice.to_account_id(),
 		dev_accounts(),
 		community(),
-	)
+	);
+	let validators = local_validators();
+	let records: Vec<(AccountId, u32, u32)> = community()
+		.into_iter()
+		.filter(|(who, _, _)| !validators.contains(who))
+		.map(|(who, _, _)| (who, 89, 0))
+		.collect();
+	let extra = build_struct_json_patch!(RuntimeGenesisConfig {
+		credit: CreditConfig { records },
+		verification: VerificationConfig { ratio_percent: 20 },
+	});
+	if let (Value::Object(patch), Value::Object(extra)) = (&mut patch, extra) {
+		patch.extend(extra);
+	}
+	patch
 }
 
 /// The preset named `id`, serialised as JSON.

@@ -132,6 +132,28 @@ pub type TxExtension = (
 	frame_system::WeightReclaim<Runtime>,
 );
 
+/// The transaction extensions of a general (unsigned, authorized) transaction: immortal, no
+/// nonce, no tip; `AuthorizeCall` validates it through the call's `#[pallet::authorize]`.
+pub fn general_tx_extension() -> TxExtension {
+	(
+		frame_system::AuthorizeCall::<Runtime>::new(),
+		frame_system::CheckNonZeroSender::<Runtime>::new(),
+		frame_system::CheckSpecVersion::<Runtime>::new(),
+		frame_system::CheckTxVersion::<Runtime>::new(),
+		frame_system::CheckGenesis::<Runtime>::new(),
+		frame_system::CheckEra::<Runtime>::from(generic::Era::Immortal),
+		frame_system::CheckNonce::<Runtime>::from(0),
+		frame_system::CheckWeight::<Runtime>::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+		frame_system::WeightReclaim::<Runtime>::new(),
+	)
+}
+
+/// A general transaction of `call`, e.g. a validator's `finality.attest`.
+pub fn general_transaction(call: RuntimeCall) -> UncheckedExtrinsic {
+	UncheckedExtrinsic::new_transaction(call, general_tx_extension())
+}
+
 /// The extrinsic type.
 pub type UncheckedExtrinsic =
 	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
@@ -207,4 +229,7 @@ mod runtime {
 
 	#[runtime::pallet_index(14)]
 	pub type Market = pallet_market;
+
+	#[runtime::pallet_index(15)]
+	pub type Finality = pallet_finality;
 }

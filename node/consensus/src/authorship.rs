@@ -119,11 +119,13 @@ struct DpoaWorker<B, C, E, I, SO, L> {
 	_phantom: std::marker::PhantomData<fn() -> B>,
 }
 
-/// What the worker claims a slot with: the author key and its index in the set.
+/// What the worker claims a slot with: the author key, its index in the set and its VRF
+/// signature over the slot.
 #[derive(Clone, Debug)]
 struct Claim {
 	author: AuthorityId,
 	index: u32,
+	vrf_signature: dpoa_consensus_primitives::VrfSignature,
 }
 
 #[async_trait::async_trait]
@@ -172,13 +174,26 @@ where
 		authorities: &Self::AuxData,
 	) -> Option<Self::Claim> {
 		let (index, author) = slot_author(slot, authorities)?;
-		self.keystore
-			.has_keys(&[(author.to_raw_vec(), KEY_TYPE)])
-			.then(|| Claim { author: author.clone(), index })
+		if !self.keystore.has_keys(&[(author.to_raw_vec(), KEY_TYPE)]) {
+			return None;
+		}
+		let public: sp_core::sr25519::Public = author.clone().into();
+		let sign_data = dpoa_consensus_primitives::slot_vrf_sign_data(slot);
+		match self.keystore.sr25519_vrf_sign(KEY_TYPE, &public, &sign_data) {
+			Ok(Some(vrf_signature)) => Some(Claim { author: author.clone(), index, vrf_signature }),
+			other => {
+				log::warn!(target: LOG_TARGET, "Cannot sign the VRF of slot {slot}: {other:?}");
+				None
+			},
+		}
 	}
 
 	fn pre_digest_data(&self, slot: Slot, claim: &Self::Claim) -> Vec<DigestItem> {
-		vec![DigestItem::dpoa_pre_digest(PreDigest { slot, authority_index: claim.index })]
+		vec![DigestItem::dpoa_pre_digest(PreDigest {
+			slot,
+			authority_index: claim.index,
+			vrf_signature: claim.vrf_signature.clone(),
+		})]
 	}
 
 	async fn block_import_params(

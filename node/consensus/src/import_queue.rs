@@ -81,6 +81,7 @@ impl<C, CIDP> DpoaVerifier<C, CIDP> {
 			Error::Unsealed => "unsealed",
 			Error::BadSeal => "bad_seal",
 			Error::BadSignature => "bad_signature",
+			Error::BadVrf => "bad_vrf",
 			Error::NoPreDigest | Error::MultiplePreDigests => "pre_digest",
 			Error::FutureSlot { .. } => "future_slot",
 			Error::WrongAuthorIndex { .. } => "wrong_author_index",

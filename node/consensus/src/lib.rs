@@ -32,12 +32,16 @@
 //! inherents (the timestamp) and imported; the runtime then checks that the slot advances and
 //! that the timestamp lies in the claimed slot.
 //!
-//! Finality is not part of this crate yet: blocks are imported as best blocks and stay
-//! unfinalised until validator attestation lands.
+//! ## Finality ([`finality`])
+//!
+//! The session's validators attest blocks on chain; the node finalises a block once the
+//! runtime records a 2/3-weight quorum, with the signatures as its DPoA justification, and
+//! verifies the justifications of blocks it syncs from peers.
 
 #![warn(missing_docs)]
 
 mod authorship;
+pub mod finality;
 mod import_queue;
 pub mod verification;
 
@@ -66,6 +70,9 @@ pub enum Error {
 	/// The seal is not the slot author's signature over the header.
 	#[error("bad signature: the seal is not the slot author's")]
 	BadSignature,
+	/// The pre-digest's VRF signature is not the author's over the slot.
+	#[error("bad VRF: not the author's signature over the slot")]
+	BadVrf,
 	/// The header has no DPoA pre-runtime digest.
 	#[error("no DPoA pre-runtime digest")]
 	NoPreDigest,

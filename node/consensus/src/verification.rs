@@ -51,6 +51,7 @@ pub fn find_pre_digest<H: HeaderT>(header: &H) -> Result<PreDigest, Error> {
 /// - The pre-digest's author index must be the slot's author ([`Error::WrongAuthorIndex`]).
 /// - The seal must be the slot author's signature over the pre-seal header hash
 ///   ([`Error::BadSignature`]).
+/// - The pre-digest's VRF signature must be the author's over the slot ([`Error::BadVrf`]).
 pub fn check_header<H: HeaderT>(
 	slot_now: Slot,
 	mut header: H,
@@ -73,6 +74,11 @@ pub fn check_header<H: HeaderT>(
 	let pre_hash = header.hash();
 	if !AuthorityPair::verify(&signature, pre_hash.as_ref(), author) {
 		return Err(Error::BadSignature);
+	}
+	if dpoa_consensus_primitives::vrf_randomness(author, pre_digest.slot, &pre_digest.vrf_signature)
+		.is_none()
+	{
+		return Err(Error::BadVrf);
 	}
 	Ok(CheckedHeader { author: author.clone(), pre_header: header, seal, pre_digest })
 }
@@ -195,7 +201,26 @@ mod tests {
 		signer: Option<Sr25519Keyring>,
 		salt: u8,
 	) -> Header {
-		let pre = PreDigest { slot: Slot::from(slot), authority_index };
+		let vrf_signer = signer.unwrap_or(Sr25519Keyring::Alice);
+		header_with_vrf(number, slot, authority_index, signer, salt, vrf(vrf_signer, slot))
+	}
+
+	/// `signer`'s VRF signature for `slot`.
+	fn vrf(signer: Sr25519Keyring, slot: u64) -> dpoa_consensus_primitives::VrfSignature {
+		use sp_core::crypto::VrfSecret;
+		signer.pair().vrf_sign(&dpoa_consensus_primitives::slot_vrf_sign_data(Slot::from(slot)))
+	}
+
+	/// [`header`] with a given VRF signature in the pre-digest.
+	fn header_with_vrf(
+		number: u64,
+		slot: u64,
+		authority_index: u32,
+		signer: Option<Sr25519Keyring>,
+		salt: u8,
+		vrf_signature: dpoa_consensus_primitives::VrfSignature,
+	) -> Header {
+		let pre = PreDigest { slot: Slot::from(slot), authority_index, vrf_signature };
 		let mut header = Header {
 			parent_hash: [salt; 32].into(),
 			number,
@@ -250,6 +275,15 @@ mod tests {
 			check_header(Slot::from(11), h, &set).unwrap_err(),
 			Error::WrongAuthorIndex { claimed: 1, expected: 0 }
 		);
+	}
+
+	#[test]
+	fn a_vrf_by_another_key_or_for_another_slot_is_rejected() {
+		let alice = Some(Sr25519Keyring::Alice);
+		let h = header_with_vrf(1, 10, 0, alice, 0, vrf(Sr25519Keyring::Bob, 10));
+		assert_eq!(check_header(Slot::from(11), h, &alice_only()).unwrap_err(), Error::BadVrf);
+		let h = header_with_vrf(1, 10, 0, alice, 0, vrf(Sr25519Keyring::Alice, 9));
+		assert_eq!(check_header(Slot::from(11), h, &alice_only()).unwrap_err(), Error::BadVrf);
 	}
 
 	#[test]

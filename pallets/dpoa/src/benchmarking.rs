@@ -62,12 +62,18 @@ mod benchmarks {
 		assert!(!Pallet::<T>::authorities().contains(&gone));
 	}
 
+	/// A block's pre-digest: the slot check and the VRF verification.
 	#[benchmark]
 	fn on_initialize() {
+		use dpoa_consensus_primitives::{BENCHMARK_ALICE_PUBLIC, BENCHMARK_ALICE_VRF_SLOT_1000};
+		let alice = AuthorityId::decode(&mut &BENCHMARK_ALICE_PUBLIC[..]).expect("32 bytes; qed");
+		Authorities::<T>::put(BoundedVec::truncate_from(alloc::vec![alice]));
 		let slot = Slot::from(1_000u64);
-		frame_system::Pallet::<T>::deposit_log(
-			sp_runtime::generic::DigestItem::dpoa_pre_digest(PreDigest { slot, authority_index: 0 }),
-		);
+		let vrf_signature = codec::Decode::decode(&mut &BENCHMARK_ALICE_VRF_SLOT_1000[..])
+			.expect("a valid encoding");
+		frame_system::Pallet::<T>::deposit_log(sp_runtime::generic::DigestItem::dpoa_pre_digest(
+			PreDigest { slot, authority_index: 0, vrf_signature },
+		));
 
 		#[block]
 		{
@@ -75,6 +81,7 @@ mod benchmarks {
 		}
 
 		assert_eq!(CurrentSlot::<T>::get(), slot);
+		assert_ne!(AccumulatedRandomness::<T>::get(), [0u8; 32]);
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::ExtBuilder::default().build(), crate::mock::Test);

@@ -17,6 +17,17 @@
 //! reads its slot, which must be strictly greater than the previous block's, and records it;
 //! when the timestamp is set it checks that the timestamp lies in that slot.
 //!
+//! ## Randomness
+//!
+//! The pre-digest carries the author's sr25519 VRF signature over the slot
+//! ([`dpoa_consensus_primitives::slot_vrf_transcript`]), as BABE's does. The pallet verifies it
+//! against the authority named by the pre-digest (a block with a bad VRF is invalid) and folds
+//! the VRF output into [`AccumulatedRandomness`]: `r_n = blake2_256(r_{n-1} ++ output_n)`. The
+//! output is fixed by the author's key and the slot, so the author cannot choose it; it can
+//! only withhold a block, which costs it its slot. The pallet implements
+//! [`frame_support::traits::Randomness`] over the accumulated value; the runtime seeds the
+//! validator draw with it.
+//!
 //! ## Terminology
 //!
 //! - **Authority**: a trading-center key entitled to author blocks (sr25519, key type `dpoa`).
@@ -47,6 +58,7 @@ pub mod weights;
 use alloc::vec::Vec;
 pub use dpoa_consensus_primitives::{AuthorityId, ConsensusLog, PreDigest, Slot, DPOA_ENGINE_ID};
 use frame_support::{pallet_prelude::*, traits::OnTimestampSet, BoundedVec};
+use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{generic::DigestItem, traits::SaturatedConversion};
 
 pub use pallet::*;
@@ -97,6 +109,10 @@ pub mod pallet {
 	/// The slot of the current block (zero before the first block).
 	#[pallet::storage]
 	pub type CurrentSlot<T: Config> = StorageValue<_, Slot, ValueQuery>;
+
+	/// Every block's VRF output folded in: `blake2_256(previous ++ output)`.
+	#[pallet::storage]
+	pub type AccumulatedRandomness<T: Config> = StorageValue<_, [u8; 32], ValueQuery>;
 
 	/// Events of the DPoA pallet.
 	#[pallet::event]
@@ -170,6 +186,24 @@ pub mod pallet {
 				// advance (a second block in one slot, or one back in time) is invalid.
 				assert!(previous < pre_digest.slot, "Slot must increase from block to block");
 				CurrentSlot::<T>::put(pre_digest.slot);
+				// Block-validity check, as `pallet-babe`'s client makes it: the VRF must be the
+				// named author's over this slot. The node's verifier rejects such blocks first.
+				let author = Authorities::<T>::get()
+					.get(pre_digest.authority_index as usize)
+					.cloned()
+					.expect("The DPoA pre-digest must name an authority");
+				let output = dpoa_consensus_primitives::vrf_randomness(
+					&author,
+					pre_digest.slot,
+					&pre_digest.vrf_signature,
+				)
+				.expect("The DPoA VRF signature must be valid");
+				AccumulatedRandomness::<T>::mutate(|r| {
+					let mut input = [0u8; 64];
+					input[..32].copy_from_slice(r);
+					input[32..].copy_from_slice(&output);
+					*r = sp_io::hashing::blake2_256(&input);
+				});
 			}
 			<T as Config>::WeightInfo::on_initialize()
 		}
@@ -319,6 +353,16 @@ impl<T: Config> OnTimestampSet<T::Moment> for Pallet<T> {
 			pre_digest.slot, timestamp_slot,
 			"Timestamp slot must match the slot of the DPoA pre-digest"
 		);
+	}
+}
+
+/// Randomness from the accumulated VRF outputs: `hash(subject ++ accumulated)`, as known at the
+/// current block (the block number returned: the randomness is fixed from this block on).
+impl<T: Config> frame_support::traits::Randomness<T::Hash, BlockNumberFor<T>> for Pallet<T> {
+	fn random(subject: &[u8]) -> (T::Hash, BlockNumberFor<T>) {
+		use sp_runtime::traits::Hash;
+		let seed = (subject, AccumulatedRandomness::<T>::get()).encode();
+		(T::Hashing::hash(&seed), frame_system::Pallet::<T>::block_number())
 	}
 }
 

@@ -50,9 +50,22 @@ impl pallet_dpoa::Config for Test {
 	type WeightInfo = ();
 }
 
-/// A deterministic authority key for tests.
+/// The key pair of test authority `i`.
+pub fn pair(i: u8) -> sp_core::sr25519::Pair {
+	use sp_core::Pair;
+	sp_core::sr25519::Pair::from_seed(&[i; 32])
+}
+
+/// A deterministic authority key for tests: the public key of [`pair`]`(i)`.
 pub fn authority(i: u8) -> AuthorityId {
-	AuthorityId::from(sp_core::sr25519::Public::from_raw([i; 32]))
+	use sp_core::Pair;
+	AuthorityId::from(pair(i).public())
+}
+
+/// The VRF signature of test authority `i` for `slot`.
+pub fn vrf_signature(i: u8, slot: u64) -> dpoa_consensus_primitives::VrfSignature {
+	use sp_core::crypto::VrfSecret;
+	pair(i).vrf_sign(&dpoa_consensus_primitives::slot_vrf_sign_data(Slot::from(slot)))
 }
 
 /// Builds test externalities with a chosen genesis authority set.
@@ -93,12 +106,22 @@ impl ExtBuilder {
 	}
 }
 
-/// Start block `number` with a DPoA pre-digest for `slot` and run `on_initialize`.
+/// Start block `number` with a DPoA pre-digest for `slot` by the first authority, with its VRF
+/// signature, and run `on_initialize`.
 pub fn initialize_block_at_slot(number: u64, slot: u64) {
+	let first = Dpoa::authorities()[0].clone();
+	let i = (0..=u8::MAX).find(|i| authority(*i) == first).expect("a test authority");
+	initialize_block_with(number, PreDigest {
+		slot: Slot::from(slot),
+		authority_index: 0,
+		vrf_signature: vrf_signature(i, slot),
+	});
+}
+
+/// Start block `number` with `pre_digest` and run `on_initialize`.
+pub fn initialize_block_with(number: u64, pre_digest: PreDigest) {
 	use frame_support::traits::OnInitialize;
-	let digest = Digest {
-		logs: vec![DigestItem::dpoa_pre_digest(PreDigest { slot: Slot::from(slot), authority_index: 0 })],
-	};
+	let digest = Digest { logs: vec![DigestItem::dpoa_pre_digest(pre_digest)] };
 	System::reset_events();
 	// `System::initialize` requires `number` to follow the current block number.
 	System::set_block_number(number - 1);

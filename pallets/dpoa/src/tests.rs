@@ -139,6 +139,66 @@ fn on_initialize_records_increasing_slots() {
 }
 
 #[test]
+fn vrf_outputs_accumulate_into_the_randomness() {
+	use frame_support::traits::Randomness;
+	ExtBuilder::default().build_and_execute(|| {
+		assert_eq!(crate::AccumulatedRandomness::<Test>::get(), [0u8; 32]);
+		initialize_block_at_slot(1, 10);
+		let first = crate::AccumulatedRandomness::<Test>::get();
+		assert_ne!(first, [0u8; 32]);
+		// The output of slot 10 is fixed by the key and the slot: the same in any chain.
+		let output = dpoa_consensus_primitives::vrf_randomness(&authority(1), 10.into(), &vrf_signature(1, 10))
+			.expect("valid");
+		let mut input = [0u8; 64];
+		input[32..].copy_from_slice(&output);
+		assert_eq!(first, sp_io::hashing::blake2_256(&input));
+		let (r1, _) = Dpoa::random(b"draw");
+		initialize_block_at_slot(2, 11);
+		assert_ne!(crate::AccumulatedRandomness::<Test>::get(), first);
+		let (r2, at) = Dpoa::random(b"draw");
+		assert_ne!(r1, r2);
+		assert_eq!(at, 2);
+		assert_ne!(Dpoa::random(b"other").0, r2, "the subject matters");
+	});
+}
+
+#[test]
+#[should_panic(expected = "The DPoA VRF signature must be valid")]
+fn a_vrf_for_another_slot_is_invalid() {
+	ExtBuilder::default().build().execute_with(|| {
+		initialize_block_with(1, crate::PreDigest {
+			slot: 10.into(),
+			authority_index: 0,
+			vrf_signature: vrf_signature(1, 11),
+		});
+	});
+}
+
+#[test]
+#[should_panic(expected = "The DPoA VRF signature must be valid")]
+fn a_vrf_by_another_key_is_invalid() {
+	ExtBuilder::default().build().execute_with(|| {
+		initialize_block_with(1, crate::PreDigest {
+			slot: 10.into(),
+			authority_index: 0,
+			vrf_signature: vrf_signature(2, 10),
+		});
+	});
+}
+
+#[test]
+#[should_panic(expected = "The DPoA pre-digest must name an authority")]
+fn a_pre_digest_naming_no_authority_is_invalid() {
+	ExtBuilder::default().build().execute_with(|| {
+		initialize_block_with(1, crate::PreDigest {
+			slot: 10.into(),
+			authority_index: 5,
+			vrf_signature: vrf_signature(1, 10),
+		});
+	});
+}
+
+#[test]
 #[should_panic(expected = "Slot must increase")]
 fn a_block_in_the_same_slot_is_invalid() {
 	ExtBuilder::default().build().execute_with(|| {

@@ -13,6 +13,8 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
 
+extern crate alloc;
+
 pub mod credit;
 pub mod sampling;
 
@@ -172,6 +174,10 @@ pub trait ValidatorSet<AccountId> {
 	fn validator_weight(who: &AccountId) -> Option<u128>;
 	/// The total weight of the current session's validators.
 	fn total_weight() -> u128;
+	/// The current session's validators with their weights.
+	fn validators() -> alloc::vec::Vec<(AccountId, u128)>;
+	/// Take `who`'s seat for the rest of the session (misbehaviour); whether it had one.
+	fn remove_validator(who: &AccountId) -> bool;
 }
 
 impl<AccountId> ValidatorSet<AccountId> for () {
@@ -183,6 +189,12 @@ impl<AccountId> ValidatorSet<AccountId> for () {
 	}
 	fn total_weight() -> u128 {
 		0
+	}
+	fn validators() -> alloc::vec::Vec<(AccountId, u128)> {
+		alloc::vec::Vec::new()
+	}
+	fn remove_validator(_: &AccountId) -> bool {
+		false
 	}
 }
 

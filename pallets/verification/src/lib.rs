@@ -22,10 +22,10 @@
 //!
 //! ## Randomness
 //!
-//! Each session's draw is seeded once, when the session starts, from `Config::Randomness`.
-//! **Until the DPoA engine supplies a VRF output (a later issue), the runtime wires the parent
-//! block's hash here, which the block author (the trading center) can bias by choosing what
-//! to put in that block.** The seed is recorded in [`Event::DrawStarted`].
+//! Each session's draw is seeded once, when the session starts, from `Config::Randomness`. The
+//! runtime wires the DPoA pallet's randomness here: the block authors' VRF outputs over their
+//! slots, verified on chain and accumulated, which the trading center (the author) cannot
+//! choose. The seed is recorded in [`Event::DrawStarted`].
 //!
 //! ## Invariants
 //!
@@ -273,6 +273,11 @@ pub mod pallet {
 			session: u32,
 			/// The validators and their draw weights.
 			validators: alloc::vec::Vec<(T::AccountId, u128)>,
+		},
+		/// A validator lost its seat for the rest of the session (misbehaviour).
+		ValidatorRemoved {
+			/// The validator.
+			who: T::AccountId,
 		},
 		/// The admin set the draw's parameters.
 		ParamsSet {
@@ -827,6 +832,20 @@ impl<T: Config> ValidatorSet<T::AccountId> for Pallet<T> {
 
 	fn total_weight() -> u128 {
 		ValidatorsTotal::<T>::get()
+	}
+
+	fn validators() -> alloc::vec::Vec<(T::AccountId, u128)> {
+		Validators::<T>::get().into_inner()
+	}
+
+	fn remove_validator(who: &T::AccountId) -> bool {
+		let mut set = Validators::<T>::get();
+		let Some(position) = set.iter().position(|(v, _)| v == who) else { return false };
+		let (_, weight) = set.remove(position);
+		Validators::<T>::put(set);
+		ValidatorsTotal::<T>::mutate(|t| *t = t.saturating_sub(weight));
+		Self::deposit_event(Event::ValidatorRemoved { who: who.clone() });
+		true
 	}
 }
 

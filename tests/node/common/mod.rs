@@ -177,7 +177,8 @@ impl Drop for Node {
 	}
 }
 
-fn hex_bytes(s: &str) -> Vec<u8> {
+/// The bytes of a 0x-prefixed hex string.
+pub fn hex_bytes(s: &str) -> Vec<u8> {
 	let s = s.trim_start_matches("0x");
 	(0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
 }
