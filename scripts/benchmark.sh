@@ -9,11 +9,18 @@ STEPS="${STEPS:-50}"
 REPEAT="${REPEAT:-20}"
 cargo build --release --workspace --locked
 for pallet in ${PALLETS:-dpoa credit registry penalty verification market finality}; do
+	steps="$STEPS" repeat="$REPEAT"
+	if [ "$pallet" = dpoa ]; then
+		# At 50 steps x 20 repeats the benchmark CLI's analysis of pallet_dpoa's set-changing
+		# calls takes more than 8 GB of memory on this machine (cause not found yet); 10 x 3
+		# stays near 8 GB and measures the same linear models.
+		steps="${STEPS_DPOA:-10}" repeat="${REPEAT_DPOA:-3}"
+	fi
 	"$NODE_BIN" benchmark pallet \
 		--runtime "$CARGO_TARGET_DIR/release/wbuild/dpoa-runtime/dpoa_runtime.compact.compressed.wasm" \
 		--genesis-builder runtime \
 		--pallet "pallet_$pallet" --extrinsic '*' \
-		--steps "$STEPS" --repeat "$REPEAT" \
+		--steps "$steps" --repeat "$repeat" \
 		--output "pallets/$pallet/src/weights.rs" \
 		--header scripts/license-header.txt \
 		--template scripts/weight-template.hbs

@@ -238,6 +238,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 		Some("finality"),
 		dpoa_consensus::finality::run_finalizer::<_, FullBackend, _>(
 			client.clone(),
+			backend.clone(),
 			finality_metrics.clone(),
 			Some((extract, submit.clone())),
 		),

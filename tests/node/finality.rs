@@ -8,7 +8,7 @@
 //! 3. with validators holding at least 1/3 of the weight stopped, blocks continue and finality
 //!    stalls; restarted, finality catches up with no gap;
 //! 4. a node started later syncs and reaches the same finalised head, verifying the
-//!    justifications;
+//!    justifications; every finalised block has its justification stored;
 //! 5. the authority's node restarts: no finalised block is lost, production and finality resume.
 
 mod common;
@@ -183,6 +183,19 @@ fn five_nodes_reach_finality_and_keep_it() {
 	let ferdie_log = std::fs::read_to_string(&ferdie.log).unwrap();
 	assert!(ferdie_log.contains("Verified the justification"), "no justification verified:\n{}", ferdie.log_tail());
 	assert!(!ferdie_log.contains("Bad justification"), "{}", ferdie.log_tail());
+
+	// Every finalised block has its own DPoA justification stored (the validators attest every
+	// block; blocks finalised as ancestors get theirs when their quorum is recorded).
+	let (_, finalized) = heads(&alice);
+	std::thread::sleep(Duration::from_secs(12));
+	for n in 1..=finalized {
+		let block = alice.rpc("chain_getBlock", json!([alice.block_hash(n).unwrap()]));
+		let justifications = block["justifications"].to_string();
+		assert!(
+			justifications.contains("[100,112,111,97]") || justifications.contains("64706f61"),
+			"#{n} of #{finalized} has no DPoA justification: {justifications}"
+		);
+	}
 
 	// 5. Restart the authority: nothing final is lost; production and finality resume.
 	let (best_before, finalized_before) = heads(&alice);

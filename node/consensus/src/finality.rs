@@ -251,6 +251,7 @@ where
 /// `finality.report_equivocation`.
 pub async fn run_finalizer<B, BE, C>(
 	client: Arc<C>,
+	backend: Arc<BE>,
 	metrics: Option<Metrics>,
 	detect: Option<(ExtractFn<B>, SubmitFn<B>)>,
 ) where
@@ -296,7 +297,9 @@ pub async fn run_finalizer<B, BE, C>(
 		}
 		let best = notification.hash;
 		let finalized: u32 = client.info().finalized_number.saturated_into();
-		let justifications = match client.runtime_api().justifications(best, finalized, 64) {
+		// Also the recent ones at or below the finalised head: a block finalised as the ancestor
+		// of a later-justified one gets its own justification when its quorum comes.
+		let justifications = match client.runtime_api().justifications(best, finalized.saturating_sub(16), 64) {
 			Ok(j) => j,
 			Err(e) => {
 				log::debug!(target: LOG_TARGET, "Cannot read justifications at {best:?}: {e}");
@@ -310,8 +313,21 @@ pub async fn run_finalizer<B, BE, C>(
 				// Justified on another fork than our best chain's: not ours to finalise.
 				continue;
 			}
+			let already_final = number <= client.info().finalized_number.saturated_into::<u32>();
+			if already_final &&
+				client.justifications(ours).ok().flatten().is_some_and(|j| j.get(DPOA_ENGINE_ID).is_some())
+			{
+				continue;
+			}
 			if let Err(e) = verify_justification(&*client, best, number, ours, &justification) {
 				log::warn!(target: LOG_TARGET, "Justification of #{number} on chain does not verify: {e}");
+				continue;
+			}
+			if already_final {
+				match backend.append_justification(ours, (DPOA_ENGINE_ID, justification.encode())) {
+					Ok(()) => log::debug!(target: LOG_TARGET, "Stored the justification of final #{number}"),
+					Err(e) => log::debug!(target: LOG_TARGET, "Cannot store the justification of #{number}: {e}"),
+				}
 				continue;
 			}
 			match client.finalize_block(ours, Some((DPOA_ENGINE_ID, justification.encode())), true) {
