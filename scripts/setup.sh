@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything building the node needs on a fresh Debian 12 machine with rustup:
-# Debian packages (protoc for the networking crates, a C toolchain), the toolchain pinned in
+# Debian packages (protoc for the networking crates, a C toolchain, Node.js and npm for the
+# polkadot.js end-to-end suite), the toolchain pinned in
 # rust-toolchain.toml with the wasm32-unknown-unknown target and rust-src (the runtime's wasm
 # build needs both). Idempotent; quiet when everything is there.
 set -euo pipefail
@@ -14,6 +15,9 @@ command -v protoc >/dev/null 2>&1 || need_apt+=(protobuf-compiler)
 command -v cc >/dev/null 2>&1 || need_apt+=(build-essential)
 command -v git >/dev/null 2>&1 || need_apt+=(git)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+# The polkadot.js end-to-end suite (tests/e2e) runs on Node.js with npm.
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
 	echo "setup: installing Debian packages: ${need_apt[*]}"
 	$SUDO apt-get update -qq
