@@ -91,13 +91,14 @@ export async function startDevNode() {
 }
 
 /**
- * Sign and send `tx` with `signer`, resolve when it is in a block with `{ events, dispatchError }`;
- * `dispatchError` is decoded with `api.registry.findMetaError` when it is a module error.
+ * Sign and send `tx` with `signer` (and signing `options`, e.g. `{ nonce }`), resolve when it is
+ * in a block with `{ events, error, blockHash }`; `error` is the dispatch error, decoded with
+ * `api.registry.findMetaError` when it is a module error.
  */
-export function send(api, tx, signer) {
+export function send(api, tx, signer, options = {}) {
   return new Promise((resolve, reject) => {
     let unsub;
-    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
+    tx.signAndSend(signer, options, ({ status, events, dispatchError }) => {
       if (status.isInBlock || status.isFinalized) {
         if (unsub) unsub();
         let error = null;
