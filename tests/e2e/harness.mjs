@@ -29,17 +29,19 @@ function freePort() {
 }
 
 /**
- * Start a dev node and connect to it. Returns `{ api, keyring, stop }`; `stop()` disconnects and
- * kills the node.
+ * Start a dev node and connect to it. Returns `{ api, keyring, log, stop }`; `stop()`
+ * disconnects and kills the node. `chainSpec`: a chain spec file to use instead of the `dev`
+ * preset (its chain type should be `Development`, so that the node holds the dev keys).
  */
-export async function startDevNode() {
+export async function startDevNode({ chainSpec } = {}) {
   await cryptoWaitReady();
   const rpcPort = await freePort();
   const p2pPort = await freePort();
   const node = spawn(
     nodeBin(),
     ['--dev', '--tmp', '--rpc-port', String(rpcPort), '--port', String(p2pPort),
-      '--no-prometheus', '--no-telemetry', '--no-mdns'],
+      '--no-prometheus', '--no-telemetry', '--no-mdns',
+      ...(chainSpec ? ['--chain', chainSpec] : [])],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let log = '';
