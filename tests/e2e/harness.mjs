@@ -29,7 +29,7 @@ function freePort() {
 }
 
 /**
- * Start a dev node and connect to it. Returns `{ api, keyring, log, stop }`; `stop()`
+ * Start a dev node and connect to it. Returns `{ api, keyring, url, log, stop }`; `stop()`
  * disconnects and kills the node. `chainSpec`: a chain spec file to use instead of the `dev`
  * preset (its chain type should be `Development`, so that the node holds the dev keys).
  */
@@ -84,6 +84,7 @@ export async function startDevNode({ chainSpec } = {}) {
   return {
     api,
     keyring,
+    url: `ws://127.0.0.1:${rpcPort}`,
     log: () => log,
     stop: async () => {
       await api.disconnect().catch(() => {});

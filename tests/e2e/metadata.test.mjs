@@ -1,8 +1,10 @@
 // The project's pallets document every call, event, error and storage item in the metadata,
-// and finalised heads arrive through `chain_subscribeFinalizedHeads`.
+// finalised heads arrive through `chain_subscribeFinalizedHeads`, and the README's table of
+// extrinsics is the one the metadata generates.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevNode } from './harness.mjs';
+import { extrinsicsTable, readmeTable } from './extrinsics.mjs';
 
 const PALLETS = ['Dpoa', 'Credit', 'Registry', 'Penalty', 'Verification', 'Market', 'Finality'];
 
@@ -49,4 +51,9 @@ test('finalised heads arrive through chain_subscribeFinalizedHeads', async () =>
   assert.ok(numbers[1] > numbers[0], `finalised heads advance: ${numbers}`);
   const best = (await api.rpc.chain.getHeader()).number.toNumber();
   assert.ok(best - numbers[1] <= 3, `finality keeps up: best #${best}, finalised #${numbers[1]}`);
+});
+
+test("the README's table of extrinsics matches the metadata", () => {
+  assert.equal(readmeTable(), extrinsicsTable(node.api),
+    'README.md is out of date: run `cd tests/e2e && node extrinsics.mjs --write`');
 });
