@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Regenerates the weights of the project's pallets with the node's `benchmark pallet` command.
-# STEPS and REPEAT default to 50 and 20; lower them for a quick run. PALLETS (space-separated,
-# e.g. "credit registry") limits the run to some pallets.
+# Regenerates the runtime's weights: every project pallet's and pallet_balances' with the node's
+# `benchmark pallet` command, and the runtime's ExtrinsicBaseWeight and BlockExecutionWeight with
+# `benchmark overhead` (runtime/src/weights/). STEPS and REPEAT default to 50 and 20; lower them for a quick
+# run. PALLETS (space-separated, e.g. "credit registry") limits the run to some pallets;
+# BALANCES=0 and OVERHEAD=0 skip pallet_balances and the overhead benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -25,3 +27,24 @@ for pallet in ${PALLETS:-dpoa credit registry penalty verification market finali
 		--header scripts/license-header.txt \
 		--template scripts/weight-template.hbs
 done
+
+if [ "${BALANCES:-1}" != 0 ]; then
+	# The transfer that the trading calls are compared with, weighed on this machine and database.
+	"$NODE_BIN" benchmark pallet \
+		--runtime "$CARGO_TARGET_DIR/release/wbuild/dpoa-runtime/dpoa_runtime.compact.compressed.wasm" \
+		--genesis-builder runtime \
+		--pallet pallet_balances --extrinsic '*' \
+		--steps "$STEPS" --repeat "$REPEAT" \
+		--output runtime/src/weights/pallet_balances.rs \
+		--header scripts/license-header.txt
+fi
+
+if [ "${OVERHEAD:-1}" != 0 ]; then
+	# The overhead benchmark builds its blocks with the node's own extrinsic builder, which knows
+	# this runtime's transaction extensions; that needs the chain spec (its `--runtime` mode signs
+	# with the SDK's default extensions and fails with BadProof).
+	"$NODE_BIN" benchmark overhead \
+		--chain chain-specs/dev.json \
+		--weight-path runtime/src/weights \
+		--header scripts/license-header.txt
+fi

@@ -18,7 +18,7 @@ use frame_support::{
 };
 use frame_system::{limits::BlockWeights as SystemBlockWeights, EnsureRoot};
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
-use frame_support::PalletId;
+use frame_support::{dispatch::DispatchClass, PalletId};
 use sp_runtime::{
 	traits::{AccountIdConversion, One},
 	Perbill,
@@ -27,6 +27,8 @@ use sp_version::RuntimeVersion;
 
 /// Three quarters of a block are for normal transactions, the rest for operational ones.
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
+/// Two seconds of compute per block; no proof-size limit (a solochain ships no proofs).
+const MAXIMUM_BLOCK_WEIGHT: Weight = Weight::from_parts(2u64 * WEIGHT_REF_TIME_PER_SECOND, u64::MAX);
 /// The maximum block length in bytes.
 const MAX_BLOCK_LENGTH: u32 = 5 * 1024 * 1024;
 
@@ -35,11 +37,25 @@ parameter_types! {
 	pub const BlockHashCount: BlockNumber = 2400;
 	/// The runtime version.
 	pub const Version: RuntimeVersion = VERSION;
-	/// Two seconds of compute per six-second block.
-	pub RuntimeBlockWeights: SystemBlockWeights = SystemBlockWeights::with_sensible_defaults(
-		Weight::from_parts(2u64 * WEIGHT_REF_TIME_PER_SECOND, u64::MAX),
-		NORMAL_DISPATCH_RATIO,
-	);
+	/// Two seconds of compute per six-second block, three quarters of it for normal
+	/// transactions; the base costs of a block and of an extrinsic are this chain's own,
+	/// measured by `benchmark overhead` ([`crate::weights`]).
+	pub RuntimeBlockWeights: SystemBlockWeights = SystemBlockWeights::builder()
+		.base_block(crate::weights::BlockExecutionWeight::get())
+		.for_class(DispatchClass::all(), |weights| {
+			weights.base_extrinsic = crate::weights::ExtrinsicBaseWeight::get();
+		})
+		.for_class(DispatchClass::Normal, |weights| {
+			weights.max_total = Some(NORMAL_DISPATCH_RATIO * MAXIMUM_BLOCK_WEIGHT);
+		})
+		.for_class(DispatchClass::Operational, |weights| {
+			weights.max_total = Some(MAXIMUM_BLOCK_WEIGHT);
+			// Operational transactions may use what normal ones leave over, and this on top.
+			weights.reserved =
+				Some(MAXIMUM_BLOCK_WEIGHT - NORMAL_DISPATCH_RATIO * MAXIMUM_BLOCK_WEIGHT);
+		})
+		.avg_block_initialization(Perbill::from_percent(10))
+		.build_or_panic();
 	/// At most 5 MiB per block, three quarters of it for normal transactions.
 	pub RuntimeBlockLength: frame_system::limits::BlockLength =
 		frame_system::limits::BlockLength::builder()
@@ -101,7 +117,7 @@ impl pallet_balances::Config for Runtime {
 	type DustRemoval = ();
 	type ExistentialDeposit = ConstU128<EXISTENTIAL_DEPOSIT>;
 	type AccountStore = System;
-	type WeightInfo = pallet_balances::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = crate::weights::pallet_balances::WeightInfo<Runtime>;
 	type FreezeIdentifier = RuntimeFreezeReason;
 	type MaxFreezes = VariantCountOf<RuntimeFreezeReason>;
 	type RuntimeHoldReason = RuntimeHoldReason;
