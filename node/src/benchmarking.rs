@@ -97,16 +97,27 @@ pub fn create_benchmark_extrinsic(
 		.checked_next_power_of_two()
 		.map(|c| c / 2)
 		.unwrap_or(2) as u64;
+	let era = sp_runtime::generic::Era::mortal(period, best_block.saturated_into());
+	signed_extrinsic(&sender, call, nonce, genesis_hash, era, best_hash)
+}
+
+/// A transaction of `call` signed by `sender` with `nonce`, no tip, for the chain of
+/// `genesis_hash`; `era` is checked against `era_hash` (the genesis hash for an immortal era).
+pub fn signed_extrinsic(
+	sender: &sp_core::sr25519::Pair,
+	call: runtime::RuntimeCall,
+	nonce: u32,
+	genesis_hash: sp_core::H256,
+	era: sp_runtime::generic::Era,
+	era_hash: sp_core::H256,
+) -> runtime::UncheckedExtrinsic {
 	let tx_ext: runtime::TxExtension = (
 		frame_system::AuthorizeCall::<runtime::Runtime>::new(),
 		frame_system::CheckNonZeroSender::<runtime::Runtime>::new(),
 		frame_system::CheckSpecVersion::<runtime::Runtime>::new(),
 		frame_system::CheckTxVersion::<runtime::Runtime>::new(),
 		frame_system::CheckGenesis::<runtime::Runtime>::new(),
-		frame_system::CheckEra::<runtime::Runtime>::from(sp_runtime::generic::Era::mortal(
-			period,
-			best_block.saturated_into(),
-		)),
+		frame_system::CheckEra::<runtime::Runtime>::from(era),
 		frame_system::CheckNonce::<runtime::Runtime>::from(nonce),
 		frame_system::CheckWeight::<runtime::Runtime>::new(),
 		pallet_transaction_payment::ChargeTransactionPayment::<runtime::Runtime>::from(0),
@@ -122,7 +133,7 @@ pub fn create_benchmark_extrinsic(
 			runtime::VERSION.spec_version,
 			runtime::VERSION.transaction_version,
 			genesis_hash,
-			best_hash,
+			era_hash,
 			(),
 			(),
 			(),

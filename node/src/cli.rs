@@ -46,6 +46,10 @@ pub enum Subcommand {
 	/// Replay a trading scenario (JSON) through the runtime's extrinsics in-process and print
 	/// credit, penalties and shares: `simulate --scenario FILE [--format json|table]`.
 	Simulate(crate::simulate::SimulateCmd),
+
+	/// Measure transfers and trade lifecycles per second and the finality lag against a running
+	/// dev node (`scripts/bench-throughput.sh` starts one): `throughput --rpc HOST:PORT`.
+	Throughput(crate::throughput::ThroughputCmd),
 }
 
 /// The `dpoa-node` command line.

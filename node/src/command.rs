@@ -159,6 +159,7 @@ pub fn run() -> sc_cli::Result<()> {
 			runner.sync_run(|config| cmd.run::<Block>(&config))
 		},
 		Some(Subcommand::Simulate(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
+		Some(Subcommand::Throughput(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			runner.run_node_until_exit(|config| async move {

@@ -9,6 +9,7 @@ mod command;
 mod rpc;
 mod service;
 mod simulate;
+mod throughput;
 
 fn main() -> sc_cli::Result<()> {
 	command::run()

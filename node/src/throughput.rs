@@ -1,0 +1,578 @@
+//! `dpoa-node throughput`: a load generator that measures, against a running dev node, how
+//! many balance transfers and how many complete trade lifecycles the chain includes per second,
+//! and the finality lag under that load (issue #6; `scripts/bench-throughput.sh` runs it
+//! against a fresh `--dev` node).
+//!
+//! It signs every transaction itself, offline, with the runtime's own types (immortal era,
+//! nonces tracked locally), and submits them in JSON-RPC batches over HTTP, so the client does
+//! little more than serialise bytes. It follows the chain by polling the best and finalised
+//! heads and decoding each new block's `System::Events` with the runtime's event type.
+//!
+//! 1. **Transfers**: `--transfers` `transfer_keep_alive`s from the funded dev accounts to fresh
+//!    accounts, all submitted at once. Rate: transfers included divided by the time of the
+//!    blocks that included them (blocks × slot).
+//! 2. **Trades**: `--trades` contracts between the dev community's producers and consumers, each
+//!    through its whole lifecycle, driven by the events: `propose` (producer), `accept`
+//!    (consumer), approval votes by the session's validators (one `utility.force_batch` per
+//!    validator per block, as few validators as make the 2/3 quorum), both meters'
+//!    `report_reading` once the window is over, the delivery votes, and settlement by the
+//!    market's block hook. New proposals are submitted as open contracts settle, within
+//!    `MaxOpenContracts` per node. Rate: settlements divided by the time of the blocks from the
+//!    first settlement to the last (the pipeline's steady state).
+//!
+//! The last line of output is
+//! `transfers_per_s=<x> trades_per_s=<y> trade_to_transfer_ratio=<y/x> finality_lag_blocks=<z>`,
+//! `z` the largest lag (best minus finalised) seen while the load ran.
+
+use crate::benchmarking::signed_extrinsic;
+use codec::{Decode, Encode};
+use dpoa_runtime::{AccountId, Hash, Runtime, RuntimeCall, RuntimeEvent, EXISTENTIAL_DEPOSIT};
+use energy_primitives::{PollKind, Verdict};
+use frame_support::traits::Get;
+use pallet_market::{Event as MarketEvent, Side};
+use serde_json::{json, Value};
+use sp_core::{sr25519, Pair};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::generic::Era;
+use std::{
+	collections::{BTreeMap, BTreeSet, HashMap, HashSet},
+	io::{Read, Write},
+	net::TcpStream,
+	time::{Duration, Instant},
+};
+
+/// Arguments of `dpoa-node throughput`.
+#[derive(Debug, Clone, clap::Parser)]
+pub struct ThroughputCmd {
+	/// The node's HTTP JSON-RPC address (`host:port`).
+	#[arg(long, default_value = "127.0.0.1:9944")]
+	pub rpc: String,
+	/// How many balance transfers to send.
+	#[arg(long, default_value_t = 5000)]
+	pub transfers: u32,
+	/// How many trade lifecycles to run.
+	#[arg(long, default_value_t = 300)]
+	pub trades: u32,
+	/// Transactions per JSON-RPC batch request.
+	#[arg(long, default_value_t = 500)]
+	pub batch: usize,
+	/// Give up after this many blocks without progress.
+	#[arg(long, default_value_t = 20)]
+	pub stall_blocks: u32,
+}
+
+type Result<T> = std::result::Result<T, String>;
+
+/// A minimal blocking JSON-RPC client over HTTP/1.1 (one connection per request).
+struct Rpc {
+	addr: String,
+}
+
+impl Rpc {
+	fn post(&self, body: &Value) -> Result<Value> {
+		let body = body.to_string();
+		let mut stream =
+			TcpStream::connect(&self.addr).map_err(|e| format!("connect {}: {e}", self.addr))?;
+		stream.set_read_timeout(Some(Duration::from_secs(120))).map_err(|e| e.to_string())?;
+		write!(
+			stream,
+			"POST / HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+			self.addr,
+			body.len(),
+			body
+		)
+		.map_err(|e| e.to_string())?;
+		let mut response = Vec::new();
+		stream.read_to_end(&mut response).map_err(|e| e.to_string())?;
+		let text = String::from_utf8_lossy(&response);
+		let (head, body) = text.split_once("\r\n\r\n").ok_or("malformed HTTP response")?;
+		if !head.starts_with("HTTP/1.1 200") {
+			return Err(format!("HTTP error: {}", head.lines().next().unwrap_or_default()));
+		}
+		serde_json::from_str(body).map_err(|e| format!("bad JSON-RPC response: {e}"))
+	}
+
+	fn call(&self, method: &str, params: Value) -> Result<Value> {
+		let reply = self.post(&json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}))?;
+		match reply.get("result") {
+			Some(result) => Ok(result.clone()),
+			None => Err(format!("{method}: {}", reply["error"])),
+		}
+	}
+
+	/// Submit encoded transactions in batches; returns how many the pool refused, with the
+	/// first refusal.
+	fn submit(&self, txs: &[Vec<u8>], batch: usize) -> Result<(usize, Option<String>)> {
+		let mut refused = 0;
+		let mut first = None;
+		for chunk in txs.chunks(batch.max(1)) {
+			let requests: Vec<Value> = chunk
+				.iter()
+				.enumerate()
+				.map(|(i, tx)| {
+					json!({"jsonrpc": "2.0", "id": i, "method": "author_submitExtrinsic",
+						"params": [sp_core::bytes::to_hex(tx, false)]})
+				})
+				.collect();
+			let replies = self.post(&Value::Array(requests))?;
+			for reply in replies.as_array().ok_or("a batch reply is an array")? {
+				if reply.get("error").is_some() {
+					refused += 1;
+					first.get_or_insert_with(|| reply["error"].to_string());
+				}
+			}
+		}
+		Ok((refused, first))
+	}
+
+	fn hash_of(&self, number: u32) -> Result<Hash> {
+		parse_hash(&self.call("chain_getBlockHash", json!([number]))?)
+	}
+
+	fn best_number(&self) -> Result<u32> {
+		header_number(&self.call("chain_getHeader", json!([]))?)
+	}
+
+	fn finalized_number(&self) -> Result<u32> {
+		let hash = self.call("chain_getFinalizedHead", json!([]))?;
+		header_number(&self.call("chain_getHeader", json!([hash]))?)
+	}
+
+	fn nonce(&self, who: &AccountId) -> Result<u32> {
+		let ss58 = sp_core::crypto::Ss58Codec::to_ss58check(who);
+		self.call("system_accountNextIndex", json!([ss58]))?
+			.as_u64()
+			.map(|n| n as u32)
+			.ok_or_else(|| "system_accountNextIndex: not a number".into())
+	}
+
+	fn events(&self, at: Hash) -> Result<Vec<frame_system::EventRecord<RuntimeEvent, Hash>>> {
+		// `System::Events`, a plain storage value.
+		let key = [sp_io::hashing::twox_128(b"System"), sp_io::hashing::twox_128(b"Events")].concat();
+		let value = self.call(
+			"state_getStorage",
+			json!([sp_core::bytes::to_hex(&key, false), format!("{at:?}")]),
+		)?;
+		let Some(hex) = value.as_str() else { return Ok(Vec::new()) };
+		let bytes = sp_core::bytes::from_hex(hex).map_err(|e| e.to_string())?;
+		Decode::decode(&mut &bytes[..]).map_err(|e| format!("events: {e}"))
+	}
+
+	/// The hashes of the extrinsics in block `at`.
+	fn extrinsic_hashes(&self, at: Hash) -> Result<Vec<Hash>> {
+		let block = self.call("chain_getBlock", json!([format!("{at:?}")]))?;
+		let list = block["block"]["extrinsics"].as_array().ok_or("chain_getBlock: no extrinsics")?;
+		list.iter()
+			.map(|x| {
+				let bytes = sp_core::bytes::from_hex(x.as_str().unwrap_or_default())
+					.map_err(|e| e.to_string())?;
+				Ok(Hash::from(sp_io::hashing::blake2_256(&bytes)))
+			})
+			.collect()
+	}
+
+	fn validators(&self) -> Result<Vec<(AccountId, u128)>> {
+		let hex = self.call("state_call", json!(["VerificationApi_validators", "0x"]))?;
+		let bytes =
+			sp_core::bytes::from_hex(hex.as_str().unwrap_or_default()).map_err(|e| e.to_string())?;
+		Decode::decode(&mut &bytes[..]).map_err(|e| format!("validators: {e}"))
+	}
+}
+
+fn parse_hash(value: &Value) -> Result<Hash> {
+	let bytes = sp_core::bytes::from_hex(value.as_str().ok_or("not a hash")?)
+		.map_err(|e| e.to_string())?;
+	Ok(Hash::from_slice(&bytes))
+}
+
+fn header_number(header: &Value) -> Result<u32> {
+	let hex = header["number"].as_str().ok_or("header without number")?;
+	u32::from_str_radix(hex.trim_start_matches("0x"), 16).map_err(|e| e.to_string())
+}
+
+/// Signs transactions for one chain and keeps each signer's next nonce.
+struct Signer {
+	genesis: Hash,
+	nonces: HashMap<AccountId, u32>,
+}
+
+impl Signer {
+	fn sign(&mut self, rpc: &Rpc, pair: &sr25519::Pair, call: RuntimeCall) -> Result<Vec<u8>> {
+		let who = AccountId::from(pair.public());
+		let nonce = match self.nonces.get(&who) {
+			Some(n) => *n,
+			None => rpc.nonce(&who)?,
+		};
+		self.nonces.insert(who, nonce + 1);
+		Ok(signed_extrinsic(pair, call, nonce, self.genesis, Era::Immortal, self.genesis).encode())
+	}
+}
+
+/// The dev key pair of `//{name}`.
+fn dev_pair(name: &str) -> sr25519::Pair {
+	sr25519::Pair::from_string(&format!("//{name}"), None).expect("a static path is valid; qed")
+}
+
+/// The dev community in genesis order (runtime `genesis_config_presets::community`):
+/// (key, meter key, can supply, can consume).
+fn community() -> Vec<(sr25519::Pair, sr25519::Pair, bool, bool)> {
+	let names = [
+		("Bob", true, false),
+		("Charlie", true, false),
+		("Bob//stash", true, false),
+		("Charlie//stash", true, false),
+		("1", true, false),
+		("2", true, false),
+		("3", true, false),
+		("4", true, false),
+		("Dave", false, true),
+		("Eve", false, true),
+		("Dave//stash", false, true),
+		("Eve//stash", false, true),
+		("5", false, true),
+		("6", false, true),
+		("7", false, true),
+		("8", false, true),
+		("Ferdie", true, true),
+		("Ferdie//stash", true, true),
+		("One", true, true),
+		("Two", true, true),
+	];
+	names
+		.iter()
+		.enumerate()
+		.map(|(i, (name, supply, consume))| {
+			(dev_pair(name), dev_pair(&format!("meter{i}")), *supply, *consume)
+		})
+		.collect()
+}
+
+/// What the chain did while the load ran.
+#[derive(Default)]
+struct Observed {
+	max_lag: u32,
+}
+
+impl Observed {
+	fn sample_lag(&mut self, rpc: &Rpc, best: u32) -> Result<()> {
+		let finalized = rpc.finalized_number()?;
+		self.max_lag = self.max_lag.max(best.saturating_sub(finalized));
+		Ok(())
+	}
+}
+
+/// Wait for the next best block after `after`; returns its number.
+fn next_block(rpc: &Rpc, after: u32) -> Result<u32> {
+	loop {
+		let best = rpc.best_number()?;
+		if best > after {
+			return Ok(best);
+		}
+		std::thread::sleep(Duration::from_millis(200));
+	}
+}
+
+impl ThroughputCmd {
+	/// Run the measurement and print the result line.
+	pub fn run(&self) -> Result<()> {
+		let rpc = Rpc { addr: self.rpc.clone() };
+		// Wait (up to a minute) for the node to answer and author its first block.
+		let deadline = Instant::now() + Duration::from_secs(60);
+		while rpc.best_number().map_or(true, |n| n == 0) {
+			if Instant::now() > deadline {
+				return Err(format!("no node producing blocks at {}", self.rpc));
+			}
+			std::thread::sleep(Duration::from_millis(500));
+		}
+		let genesis = rpc.hash_of(0)?;
+		let mut signer = Signer { genesis, nonces: HashMap::new() };
+		let slot_secs = dpoa_runtime::SLOT_DURATION as f64 / 1000.0;
+		let mut observed = Observed::default();
+
+		let transfers_per_s = self.transfers(&rpc, &mut signer, &mut observed, slot_secs)?;
+		let trades_per_s = self.trades(&rpc, &mut signer, &mut observed, slot_secs)?;
+		let ratio = if transfers_per_s > 0.0 { trades_per_s / transfers_per_s } else { 0.0 };
+		println!(
+			"transfers_per_s={transfers_per_s:.1} trades_per_s={trades_per_s:.2} trade_to_transfer_ratio={ratio:.4} finality_lag_blocks={}",
+			observed.max_lag
+		);
+		Ok(())
+	}
+
+	fn transfers(
+		&self,
+		rpc: &Rpc,
+		signer: &mut Signer,
+		observed: &mut Observed,
+		slot_secs: f64,
+	) -> Result<f64> {
+		// Every funded dev account sends; the recipients are fresh accounts.
+		let senders: Vec<sr25519::Pair> = Sr25519Keyring::iter()
+			.map(|k| k.pair())
+			.chain((1..=8).map(|i| dev_pair(&i.to_string())))
+			.collect();
+		let started = Instant::now();
+		let mut txs = Vec::with_capacity(self.transfers as usize);
+		for i in 0..self.transfers {
+			let from = &senders[i as usize % senders.len()];
+			let to = AccountId::from(dev_pair(&format!("throughput/{i}")).public());
+			let call = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+				dest: to.into(),
+				value: EXISTENTIAL_DEPOSIT * 10,
+			});
+			txs.push(signer.sign(rpc, from, call)?);
+		}
+		eprintln!(
+			"throughput: signed {} transfers in {:.1} s",
+			txs.len(),
+			started.elapsed().as_secs_f64()
+		);
+		let mut pending: HashSet<Hash> =
+			txs.iter().map(|tx| Hash::from(sp_io::hashing::blake2_256(tx))).collect();
+		let total = pending.len();
+		let mut seen = rpc.best_number()?;
+		let started = Instant::now();
+		let (refused, first) = rpc.submit(&txs, self.batch)?;
+		eprintln!(
+			"throughput: submitted in {:.1} s, {refused} refused by the pool{}",
+			started.elapsed().as_secs_f64(),
+			first.map(|e| format!(" (first: {e})")).unwrap_or_default()
+		);
+		let (mut first_block, mut last_block) = (None, 0);
+		let mut stalled = 0;
+		while !pending.is_empty() && stalled < self.stall_blocks {
+			let best = next_block(rpc, seen)?;
+			observed.sample_lag(rpc, best)?;
+			for number in seen + 1..=best {
+				let hashes = rpc.extrinsic_hashes(rpc.hash_of(number)?)?;
+				let before = pending.len();
+				for hash in hashes {
+					pending.remove(&hash);
+				}
+				let included = before - pending.len();
+				if included > 0 {
+					first_block.get_or_insert(number);
+					last_block = number;
+					stalled = 0;
+				} else {
+					stalled += 1;
+				}
+				eprintln!("throughput: block #{number}: {included} transfers");
+			}
+			seen = best;
+		}
+		let included = total - pending.len();
+		let Some(first_block) = first_block else { return Err("no transfer was included".into()) };
+		let blocks = last_block - first_block + 1;
+		eprintln!("throughput: {included} of {total} transfers in {blocks} blocks");
+		Ok(included as f64 / (blocks as f64 * slot_secs))
+	}
+
+	fn trades(
+		&self,
+		rpc: &Rpc,
+		signer: &mut Signer,
+		observed: &mut Observed,
+		slot_secs: f64,
+	) -> Result<f64> {
+		let nodes = community();
+		let producers: Vec<usize> = (0..nodes.len()).filter(|i| nodes[*i].2).collect();
+		let consumers: Vec<usize> = (0..nodes.len()).filter(|i| nodes[*i].3).collect();
+		let index_of: HashMap<AccountId, usize> = nodes
+			.iter()
+			.enumerate()
+			.map(|(i, n)| (AccountId::from(n.0.public()), i))
+			.collect();
+		// The validators that vote: the fewest, by weight, that make the 2/3 quorum.
+		let mut validators = rpc.validators()?;
+		validators.sort_by(|a, b| b.1.cmp(&a.1));
+		let total: u128 = validators.iter().map(|v| v.1).sum();
+		let mut voters = Vec::new();
+		let mut backing = 0u128;
+		for (who, weight) in &validators {
+			if backing * 3 >= total * 2 {
+				break;
+			}
+			let Some(i) = index_of.get(who) else {
+				return Err(format!("validator {who} is not a dev community node"));
+			};
+			voters.push(*i);
+			backing += weight;
+		}
+		let max_open =
+			<<Runtime as pallet_market::Config>::MaxOpenContracts as Get<u32>>::get() as usize;
+		const QUANTITY_WH: u64 = 10_000;
+		let price = dpoa_runtime::UNIT * 64 / 100;
+
+		let mut open: Vec<usize> = vec![0; nodes.len()];
+		let mut next_pair = 0usize;
+		let mut proposed = 0u32;
+		let mut settled = 0u32;
+		let mut failed = 0u32;
+		// Contracts by id: (producer, consumer, window end, readings seen).
+		let mut contracts: BTreeMap<u64, (usize, usize, u32, u8)> = BTreeMap::new();
+		let mut awaiting_readings: BTreeSet<u64> = BTreeSet::new();
+		let (mut first_settled, mut last_settled) = (None::<u32>, 0u32);
+		let mut settled_after_first = 0u32;
+		let mut seen = rpc.best_number()?;
+		let mut stalled = 0;
+		let started = Instant::now();
+		loop {
+			let mut txs = Vec::new();
+			// New proposals within every node's open-contract limit.
+			let window = seen + 3;
+			let mut tries = 0;
+			while proposed < self.trades && tries < producers.len() * consumers.len() {
+				let p = producers[next_pair % producers.len()];
+				let c = consumers[(next_pair / producers.len() + next_pair) % consumers.len()];
+				next_pair += 1;
+				tries += 1;
+				if p == c || open[p] >= max_open || open[c] >= max_open {
+					continue;
+				}
+				open[p] += 1;
+				open[c] += 1;
+				proposed += 1;
+				let call = RuntimeCall::Market(pallet_market::Call::propose {
+					counterparty: AccountId::from(nodes[c].0.public()),
+					side: Side::Producer,
+					quantity_wh: QUANTITY_WH,
+					price,
+					window_start: window,
+					window_end: window,
+				});
+				txs.push(signer.sign(rpc, &nodes[p].0, call)?);
+			}
+			if !txs.is_empty() {
+				rpc.submit(&txs, self.batch)?;
+			}
+			if settled + failed >= self.trades || stalled >= self.stall_blocks {
+				break;
+			}
+
+			let best = next_block(rpc, seen)?;
+			observed.sample_lag(rpc, best)?;
+			let mut progress = false;
+			let mut accepts = Vec::new();
+			let mut approval_polls = Vec::new();
+			let mut delivery_polls = Vec::new();
+			for number in seen + 1..=best {
+				for record in rpc.events(rpc.hash_of(number)?)? {
+					let RuntimeEvent::Market(event) = record.event else { continue };
+					progress = true;
+					match event {
+						MarketEvent::ContractProposed { id, producer, consumer, .. } => {
+							let (Some(p), Some(c)) = (index_of.get(&producer), index_of.get(&consumer))
+							else {
+								continue;
+							};
+							// Its window ends at most two blocks after its proposal's.
+							contracts.insert(id, (*p, *c, number + 2, 0));
+							accepts.push((id, *c));
+						},
+						MarketEvent::ContractAccepted { id } => approval_polls.push(id),
+						MarketEvent::ContractApproved { id, .. } => {
+							awaiting_readings.insert(id);
+						},
+						MarketEvent::ReadingReported { id, .. } => {
+							if let Some(c) = contracts.get_mut(&id) {
+								c.3 += 1;
+								if c.3 == 2 {
+									delivery_polls.push(id);
+								}
+							}
+						},
+						MarketEvent::ContractSettled { id, .. } => {
+							if let Some((p, c, ..)) = contracts.remove(&id) {
+								open[p] -= 1;
+								open[c] -= 1;
+								settled += 1;
+								if *first_settled.get_or_insert(number) < number {
+									settled_after_first += 1;
+								}
+								last_settled = number;
+							}
+						},
+						MarketEvent::ContractVoided { id } |
+						MarketEvent::ContractDisapproved { id } => {
+							if let Some((p, c, ..)) = contracts.remove(&id) {
+								open[p] -= 1;
+								open[c] -= 1;
+								failed += 1;
+							}
+						},
+						_ => {},
+					}
+				}
+			}
+			seen = best;
+			stalled = if progress { 0 } else { stalled + 1 };
+
+			let mut txs = Vec::new();
+			for (id, c) in accepts {
+				let call = RuntimeCall::Market(pallet_market::Call::accept { id });
+				txs.push(signer.sign(rpc, &nodes[c].0, call)?);
+			}
+			// Readings of approved contracts whose window is over (included after `best`).
+			let due: Vec<u64> = awaiting_readings
+				.iter()
+				.copied()
+				.filter(|id| contracts.get(id).map_or(true, |c| best >= c.2))
+				.collect();
+			for id in due {
+				awaiting_readings.remove(&id);
+				let Some(&(p, c, ..)) = contracts.get(&id) else { continue };
+				for (side, who) in [(Side::Producer, p), (Side::Consumer, c)] {
+					let call = RuntimeCall::Market(pallet_market::Call::report_reading {
+						id,
+						side,
+						quantity_wh: QUANTITY_WH,
+					});
+					txs.push(signer.sign(rpc, &nodes[who].1, call)?);
+				}
+			}
+			// One batch of votes per voting validator.
+			let verdict = Verdict::Quantities { delivered_wh: QUANTITY_WH, consumed_wh: QUANTITY_WH };
+			let votes: Vec<(u64, PollKind, Verdict)> = approval_polls
+				.iter()
+				.map(|id| (*id, PollKind::Approval, Verdict::Approve))
+				.chain(delivery_polls.iter().map(|id| (*id, PollKind::Delivery, verdict.clone())))
+				.collect();
+			if !votes.is_empty() {
+				for v in &voters {
+					let calls = votes
+						.iter()
+						.map(|(subject, kind, verdict)| {
+							RuntimeCall::Verification(pallet_verification::Call::vote {
+								subject: *subject,
+								kind: *kind,
+								verdict: verdict.clone(),
+							})
+						})
+						.collect();
+					let call = RuntimeCall::Utility(pallet_utility::Call::force_batch { calls });
+					txs.push(signer.sign(rpc, &nodes[*v].0, call)?);
+				}
+			}
+			if !txs.is_empty() {
+				let (refused, first) = rpc.submit(&txs, self.batch)?;
+				if refused > 0 {
+					eprintln!("throughput: {refused} refused ({})", first.unwrap_or_default());
+				}
+			}
+			eprintln!(
+				"throughput: #{best}: {proposed} proposed, {} open, {settled} settled, {failed} failed ({:.0} s)",
+				contracts.len(),
+				started.elapsed().as_secs_f64()
+			);
+		}
+		let Some(first) = first_settled else { return Err("no trade settled".into()) };
+		eprintln!("throughput: {settled} of {} trades settled, #{first}..#{last_settled}", self.trades);
+		// Steady state: what settled after the first settling block, over the blocks since.
+		let blocks = last_settled - first;
+		if blocks == 0 {
+			return Ok(settled as f64 / slot_secs);
+		}
+		Ok(settled_after_first as f64 / (blocks as f64 * slot_secs))
+	}
+}

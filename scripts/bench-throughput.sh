@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Throughput of the dev chain (issue #6): starts a fresh `dpoa-node --dev --tmp`, runs the
+# load generator `dpoa-node throughput` against it (balance transfers, then complete trade
+# lifecycles; finality lag throughout) and stops the node. The last line is
+#   transfers_per_s=<x> trades_per_s=<y> trade_to_transfer_ratio=<y/x> finality_lag_blocks=<z>
+# TRANSFERS and TRADES set the load (defaults 5000 and 300); extra arguments go to the tool.
+# The tool waits for the node's first block. Needs the built node (scripts/run-dev.sh or scripts/test.sh builds it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+port="${RPC_PORT:-9988}"
+log="$(mktemp -t dpoa-throughput-node.XXXXXX.log)"
+"$NODE_BIN" --dev --tmp --rpc-port "$port" --port 0 --no-prometheus --no-telemetry --no-mdns \
+	--rpc-max-request-size 64 --rpc-max-response-size 64 --pool-limit 65536 --pool-kbytes 262144 \
+	>"$log" 2>&1 &
+node=$!
+trap 'kill $node 2>/dev/null || true; wait $node 2>/dev/null || true' EXIT
+echo "node log: $log" >&2
+"$NODE_BIN" throughput --rpc "127.0.0.1:$port" \
+	--transfers "${TRANSFERS:-5000}" --trades "${TRADES:-300}" "$@"
