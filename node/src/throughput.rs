@@ -10,11 +10,12 @@
 //!
 //! 1. **Transfers**: `--transfers` `transfer_keep_alive`s from the funded dev accounts to fresh
 //!    accounts, all submitted at once. Rate: transfers included divided by the time of the
-//!    blocks that included them (blocks × slot).
+//!    blocks that included them (blocks × slot), leaving out the last block, which only drains
+//!    the rest.
 //! 2. **Trades**: `--trades` contracts between the dev community's producers and consumers, each
 //!    through its whole lifecycle, driven by the events: `propose` (producer), `accept`
-//!    (consumer), approval votes by the session's validators (one `utility.force_batch` per
-//!    validator per block, as few validators as make the 2/3 quorum), both meters'
+//!    (consumer), approval votes by the session's validators (`utility.force_batch`es of
+//!    `--votes-per-tx` votes, by as few validators as make the 2/3 quorum), both meters'
 //!    `report_reading` once the window is over, the delivery votes, and settlement by the
 //!    market's block hook. New proposals are submitted as open contracts settle, within
 //!    `MaxOpenContracts` per node. Rate: settlements divided by the time of the blocks from the
@@ -53,6 +54,9 @@ pub struct ThroughputCmd {
 	/// How many trade lifecycles to run.
 	#[arg(long, default_value_t = 300)]
 	pub trades: u32,
+	/// Votes per `utility.force_batch` transaction (each must fit in a block by weight).
+	#[arg(long, default_value_t = 16)]
+	pub votes_per_tx: usize,
 	/// Transactions per JSON-RPC batch request.
 	#[arg(long, default_value_t = 500)]
 	pub batch: usize,
@@ -100,12 +104,24 @@ impl Rpc {
 		}
 	}
 
-	/// Submit encoded transactions in batches; returns how many the pool refused, with the
-	/// first refusal.
-	fn submit(&self, txs: &[Vec<u8>], batch: usize) -> Result<(usize, Option<String>)> {
+	/// Submit signed transactions `(signer, bytes)`, in JSON-RPC batches; returns how many the
+	/// pool refused, with the first refusal. The server handles a batch's requests
+	/// concurrently, so a batch holds at most one transaction per signer, and a signer's next
+	/// one goes in a later batch: each arrives in nonce order and is ready, not future.
+	fn submit(&self, txs: &[(AccountId, Vec<u8>)], batch: usize) -> Result<(usize, Option<String>)> {
+		let mut rounds: Vec<Vec<&Vec<u8>>> = Vec::new();
+		let mut count: HashMap<&AccountId, usize> = HashMap::new();
+		for (who, tx) in txs {
+			let round = count.entry(who).or_default();
+			if rounds.len() <= *round {
+				rounds.push(Vec::new());
+			}
+			rounds[*round].push(tx);
+			*round += 1;
+		}
 		let mut refused = 0;
 		let mut first = None;
-		for chunk in txs.chunks(batch.max(1)) {
+		for chunk in rounds.iter().flat_map(|round| round.chunks(batch.max(1))) {
 			let requests: Vec<Value> = chunk
 				.iter()
 				.enumerate()
@@ -171,6 +187,22 @@ impl Rpc {
 			.collect()
 	}
 
+	/// The weight the chain charges for `tx` (`TransactionPaymentApi::query_info`): the call's
+	/// and its transaction extensions', without the base extrinsic weight.
+	fn charged_weight(&self, tx: &[u8]) -> Result<frame_support::weights::Weight> {
+		// The encoded extrinsic (already length-prefixed), then its length.
+		let args = [tx, &(tx.len() as u32).encode()[..]].concat();
+		let hex = self.call(
+			"state_call",
+			json!(["TransactionPaymentApi_query_info", sp_core::bytes::to_hex(&args, false)]),
+		)?;
+		let bytes =
+			sp_core::bytes::from_hex(hex.as_str().unwrap_or_default()).map_err(|e| e.to_string())?;
+		let info: pallet_transaction_payment::RuntimeDispatchInfo<dpoa_runtime::Balance> =
+			Decode::decode(&mut &bytes[..]).map_err(|e| format!("query_info: {e}"))?;
+		Ok(info.weight)
+	}
+
 	fn validators(&self) -> Result<Vec<(AccountId, u128)>> {
 		let hex = self.call("state_call", json!(["VerificationApi_validators", "0x"]))?;
 		let bytes =
@@ -197,14 +229,20 @@ struct Signer {
 }
 
 impl Signer {
-	fn sign(&mut self, rpc: &Rpc, pair: &sr25519::Pair, call: RuntimeCall) -> Result<Vec<u8>> {
+	fn sign(
+		&mut self,
+		rpc: &Rpc,
+		pair: &sr25519::Pair,
+		call: RuntimeCall,
+	) -> Result<(AccountId, Vec<u8>)> {
 		let who = AccountId::from(pair.public());
 		let nonce = match self.nonces.get(&who) {
 			Some(n) => *n,
 			None => rpc.nonce(&who)?,
 		};
-		self.nonces.insert(who, nonce + 1);
-		Ok(signed_extrinsic(pair, call, nonce, self.genesis, Era::Immortal, self.genesis).encode())
+		self.nonces.insert(who.clone(), nonce + 1);
+		let tx = signed_extrinsic(pair, call, nonce, self.genesis, Era::Immortal, self.genesis);
+		Ok((who, tx.encode()))
 	}
 }
 
@@ -272,6 +310,89 @@ fn next_block(rpc: &Rpc, after: u32) -> Result<u32> {
 	}
 }
 
+/// Print what a transfer and each step of a trade lifecycle weigh on this chain (charged weight
+/// plus the base extrinsic weight; the hook's settlement from the runtime's weights), and the
+/// weight-bound ceilings: how many fit in a block's normal-class budget. Returns the ceilings
+/// (transfers per second, trade lifecycles per second).
+fn weight_ceiling(rpc: &Rpc, genesis: Hash) -> Result<(f64, f64)> {
+	use frame_support::weights::Weight;
+	let weights = <Runtime as frame_system::Config>::BlockWeights::get();
+	let base = weights.get(frame_support::dispatch::DispatchClass::Normal).base_extrinsic;
+	let budget = weights
+		.get(frame_support::dispatch::DispatchClass::Normal)
+		.max_total
+		.unwrap_or(weights.max_block);
+	let pair = dev_pair("Alice");
+	let bob = AccountId::from(dev_pair("Bob").public());
+	let weigh = |call: RuntimeCall| -> Result<Weight> {
+		let tx = signed_extrinsic(&pair, call, 0, genesis, Era::Immortal, genesis).encode();
+		Ok(rpc.charged_weight(&tx)?.saturating_add(base))
+	};
+	let transfer = weigh(RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+		dest: bob.clone().into(),
+		value: EXISTENTIAL_DEPOSIT * 10,
+	}))?;
+	let propose = weigh(RuntimeCall::Market(pallet_market::Call::propose {
+		counterparty: bob,
+		side: Side::Producer,
+		quantity_wh: 10_000,
+		price: dpoa_runtime::UNIT,
+		window_start: 10,
+		window_end: 10,
+	}))?;
+	let accept = weigh(RuntimeCall::Market(pallet_market::Call::accept { id: 0 }))?;
+	let vote = weigh(RuntimeCall::Verification(pallet_verification::Call::vote {
+		subject: 0,
+		kind: PollKind::Approval,
+		verdict: Verdict::Approve,
+	}))?;
+	let reading = weigh(RuntimeCall::Market(pallet_market::Call::report_reading {
+		id: 0,
+		side: Side::Producer,
+		quantity_wh: 10_000,
+	}))?;
+	let settle = {
+		use pallet_market::WeightInfo as _;
+		let w = <Runtime as pallet_market::Config>::WeightInfo::on_initialize_settle(1)
+			.saturating_sub(<Runtime as pallet_market::Config>::WeightInfo::on_initialize_settle(0));
+		w
+	};
+	// Two validators' votes make the 2/3 quorum of three equal ones, on each of two polls.
+	let votes = 4u64;
+	let lifecycle = propose
+		.saturating_add(accept)
+		.saturating_add(vote.saturating_mul(votes))
+		.saturating_add(reading.saturating_mul(2))
+		.saturating_add(settle);
+	let us = |w: Weight| w.ref_time() as f64 / 1e6;
+	eprintln!("throughput: weights (ref time, µs; base extrinsic {:.1} included):", us(base));
+	for (name, w) in [
+		("transfer_keep_alive", transfer),
+		("market.propose", propose),
+		("market.accept", accept),
+		("verification.vote x4", vote.saturating_mul(votes)),
+		("market.report_reading x2", reading.saturating_mul(2)),
+		("settlement by the hook", settle),
+		("trade lifecycle", lifecycle),
+	] {
+		eprintln!("throughput:   {name:<26} {:>12.1}", us(w));
+	}
+	let slot_secs = dpoa_runtime::SLOT_DURATION as f64 / 1000.0;
+	let per_block = |w: Weight| budget.ref_time() / w.ref_time().max(1);
+	let ceiling = (
+		per_block(transfer) as f64 / slot_secs,
+		per_block(lifecycle) as f64 / slot_secs,
+	);
+	eprintln!(
+		"throughput: lifecycle / transfer = {:.1}; ceiling per block ({:.0} ms normal budget): {} transfers, {} trade lifecycles",
+		lifecycle.ref_time() as f64 / transfer.ref_time() as f64,
+		us(budget) / 1000.0,
+		per_block(transfer),
+		per_block(lifecycle)
+	);
+	Ok(ceiling)
+}
+
 impl ThroughputCmd {
 	/// Run the measurement and print the result line.
 	pub fn run(&self) -> Result<()> {
@@ -289,9 +410,15 @@ impl ThroughputCmd {
 		let slot_secs = dpoa_runtime::SLOT_DURATION as f64 / 1000.0;
 		let mut observed = Observed::default();
 
+		let ceiling = weight_ceiling(&rpc, genesis)?;
 		let transfers_per_s = self.transfers(&rpc, &mut signer, &mut observed, slot_secs)?;
 		let trades_per_s = self.trades(&rpc, &mut signer, &mut observed, slot_secs)?;
 		let ratio = if transfers_per_s > 0.0 { trades_per_s / transfers_per_s } else { 0.0 };
+		eprintln!(
+			"throughput: measured/ceiling: transfers {:.0} %, trades {:.0} %",
+			100.0 * transfers_per_s / ceiling.0,
+			100.0 * trades_per_s / ceiling.1
+		);
 		println!(
 			"transfers_per_s={transfers_per_s:.1} trades_per_s={trades_per_s:.2} trade_to_transfer_ratio={ratio:.4} finality_lag_blocks={}",
 			observed.max_lag
@@ -328,7 +455,7 @@ impl ThroughputCmd {
 			started.elapsed().as_secs_f64()
 		);
 		let mut pending: HashSet<Hash> =
-			txs.iter().map(|tx| Hash::from(sp_io::hashing::blake2_256(tx))).collect();
+			txs.iter().map(|(_, tx)| Hash::from(sp_io::hashing::blake2_256(tx))).collect();
 		let total = pending.len();
 		let mut seen = rpc.best_number()?;
 		let started = Instant::now();
@@ -338,7 +465,7 @@ impl ThroughputCmd {
 			started.elapsed().as_secs_f64(),
 			first.map(|e| format!(" (first: {e})")).unwrap_or_default()
 		);
-		let (mut first_block, mut last_block) = (None, 0);
+		let (mut first_block, mut last_block, mut in_last) = (None, 0, 0);
 		let mut stalled = 0;
 		while !pending.is_empty() && stalled < self.stall_blocks {
 			let best = next_block(rpc, seen)?;
@@ -353,6 +480,7 @@ impl ThroughputCmd {
 				if included > 0 {
 					first_block.get_or_insert(number);
 					last_block = number;
+					in_last = included;
 					stalled = 0;
 				} else {
 					stalled += 1;
@@ -365,7 +493,11 @@ impl ThroughputCmd {
 		let Some(first_block) = first_block else { return Err("no transfer was included".into()) };
 		let blocks = last_block - first_block + 1;
 		eprintln!("throughput: {included} of {total} transfers in {blocks} blocks");
-		Ok(included as f64 / (blocks as f64 * slot_secs))
+		// The sustained rate: the last block only drains what is left, so it is left out.
+		if blocks == 1 {
+			return Ok(included as f64 / slot_secs);
+		}
+		Ok((included - in_last) as f64 / ((blocks - 1) as f64 * slot_secs))
 	}
 
 	fn trades(
@@ -538,9 +670,9 @@ impl ThroughputCmd {
 				.map(|id| (*id, PollKind::Approval, Verdict::Approve))
 				.chain(delivery_polls.iter().map(|id| (*id, PollKind::Delivery, verdict.clone())))
 				.collect();
-			if !votes.is_empty() {
+			for chunk in votes.chunks(self.votes_per_tx.max(1)) {
 				for v in &voters {
-					let calls = votes
+					let calls = chunk
 						.iter()
 						.map(|(subject, kind, verdict)| {
 							RuntimeCall::Verification(pallet_verification::Call::vote {
