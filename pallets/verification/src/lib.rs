@@ -468,9 +468,11 @@ pub mod pallet {
 		/// [`Error::NotValidator`], [`Error::AlreadyVoted`], and the market's error if it cannot
 		/// apply the verdict. Emits [`Event::Voted`], and [`Event::PollConcluded`] at quorum.
 		///
-		/// Complexity: `O(MaxValidators)`.
+		/// Complexity: `O(V)`, `V` the session's number of validators, which the weight is
+		/// charged for ([`Pallet::validator_count`]): only an open poll of the current session
+		/// can take a vote, so its electorate is the current set.
 		#[pallet::call_index(1)]
-		#[pallet::weight(<T as Config>::WeightInfo::vote(T::MaxValidators::get()))]
+		#[pallet::weight(<T as Config>::WeightInfo::vote(Pallet::<T>::validator_count()))]
 		pub fn vote(
 			origin: OriginFor<T>,
 			subject: u64,
@@ -550,6 +552,12 @@ impl<T: Config> FenwickStore for StoredTree<T> {
 }
 
 impl<T: Config> Pallet<T> {
+	/// The number of the current session's validators (at least one), read without decoding
+	/// the set: what a concluding vote judges.
+	pub fn validator_count() -> u32 {
+		Validators::<T>::decode_len().unwrap_or(0).max(1) as u32
+	}
+
 	/// Whether validators can still vote on `poll`.
 	pub fn is_open(poll: &Poll<T>) -> bool {
 		poll.session == Session::<T>::get() &&

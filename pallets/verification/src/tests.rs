@@ -260,6 +260,24 @@ mod polls {
 	}
 
 	#[test]
+	fn a_vote_is_charged_for_the_session_validators_not_the_maximum() {
+		use crate::WeightInfo as _;
+		use frame_support::{dispatch::GetDispatchInfo, traits::Get};
+		ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
+			assert_eq!(Validators::<Test>::get().len(), 3);
+			let call = crate::Call::<Test>::vote {
+				subject: 1,
+				kind: PollKind::Approval,
+				verdict: Verdict::Approve,
+			};
+			let charged = call.get_dispatch_info().call_weight;
+			assert_eq!(charged, <() as crate::WeightInfo>::vote(3));
+			let max = <Test as crate::Config>::MaxValidators::get();
+			assert!(charged.ref_time() < <() as crate::WeightInfo>::vote(max).ref_time());
+		});
+	}
+
+	#[test]
 	fn vote_errors_change_nothing() {
 		ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
 			let v = three();
