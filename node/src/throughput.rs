@@ -28,7 +28,7 @@
 use crate::benchmarking::signed_extrinsic;
 use codec::{Decode, Encode};
 use dpoa_runtime::{AccountId, Hash, Runtime, RuntimeCall, RuntimeEvent, EXISTENTIAL_DEPOSIT};
-use energy_primitives::{PollKind, Verdict};
+use energy_primitives::{PollKind, Role, Verdict};
 use frame_support::traits::Get;
 use pallet_market::{Event as MarketEvent, Side};
 use serde_json::{json, Value};
@@ -54,6 +54,10 @@ pub struct ThroughputCmd {
 	/// How many trade lifecycles to run.
 	#[arg(long, default_value_t = 300)]
 	pub trades: u32,
+	/// Extra producers and as many consumers that the trading center registers (and funds)
+	/// before the load, so that enough contracts can be open at once.
+	#[arg(long, default_value_t = 200)]
+	pub extra_nodes: u32,
 	/// Votes per `utility.force_batch` transaction (each must fit in a block by weight).
 	#[arg(long, default_value_t = 16)]
 	pub votes_per_tx: usize,
@@ -251,9 +255,11 @@ fn dev_pair(name: &str) -> sr25519::Pair {
 	sr25519::Pair::from_string(&format!("//{name}"), None).expect("a static path is valid; qed")
 }
 
-/// The dev community in genesis order (runtime `genesis_config_presets::community`):
-/// (key, meter key, can supply, can consume).
-fn community() -> Vec<(sr25519::Pair, sr25519::Pair, bool, bool)> {
+/// A trading node the tool signs for: (key, meter key, can supply, can consume).
+type Node = (sr25519::Pair, sr25519::Pair, bool, bool);
+
+/// The dev community in genesis order (runtime `genesis_config_presets::community`).
+fn community() -> Vec<Node> {
 	let names = [
 		("Bob", true, false),
 		("Charlie", true, false),
@@ -283,6 +289,49 @@ fn community() -> Vec<(sr25519::Pair, sr25519::Pair, bool, bool)> {
 			(dev_pair(name), dev_pair(&format!("meter{i}")), *supply, *consume)
 		})
 		.collect()
+}
+
+/// The extra nodes: `//throughput/p{i}` producers and `//throughput/c{i}` consumers, each with
+/// the meter `…/meter`.
+fn extra_nodes(n: u32) -> Vec<Node> {
+	(0..n)
+		.flat_map(|i| [(format!("throughput/p{i}"), true), (format!("throughput/c{i}"), false)])
+		.map(|(name, supply)| (dev_pair(&name), dev_pair(&format!("{name}/meter")), supply, !supply))
+		.collect()
+}
+
+/// Wait until the transactions of `hashes` are in blocks after `seen` (or nothing is included
+/// for `stall` blocks); returns, per block that included any, (number, how many).
+fn wait_included(
+	rpc: &Rpc,
+	hashes: &mut HashSet<Hash>,
+	mut seen: u32,
+	stall: u32,
+	observed: &mut Observed,
+	what: &str,
+) -> Result<Vec<(u32, usize)>> {
+	let mut blocks = Vec::new();
+	let mut stalled = 0;
+	while !hashes.is_empty() && stalled < stall {
+		let best = next_block(rpc, seen)?;
+		observed.sample_lag(rpc, best)?;
+		for number in seen + 1..=best {
+			let before = hashes.len();
+			for hash in rpc.extrinsic_hashes(rpc.hash_of(number)?)? {
+				hashes.remove(&hash);
+			}
+			let included = before - hashes.len();
+			if included > 0 {
+				blocks.push((number, included));
+				stalled = 0;
+				eprintln!("throughput: block #{number}: {included} {what}");
+			} else {
+				stalled += 1;
+			}
+		}
+		seen = best;
+	}
+	Ok(blocks)
 }
 
 /// What the chain did while the load ran.
@@ -411,8 +460,10 @@ impl ThroughputCmd {
 		let mut observed = Observed::default();
 
 		let ceiling = weight_ceiling(&rpc, genesis)?;
+		let extra = extra_nodes(self.extra_nodes);
+		self.register(&rpc, &mut signer, &mut observed, &extra)?;
 		let transfers_per_s = self.transfers(&rpc, &mut signer, &mut observed, slot_secs)?;
-		let trades_per_s = self.trades(&rpc, &mut signer, &mut observed, slot_secs)?;
+		let trades_per_s = self.trades(&rpc, &mut signer, &mut observed, slot_secs, extra)?;
 		let ratio = if transfers_per_s > 0.0 { trades_per_s / transfers_per_s } else { 0.0 };
 		eprintln!(
 			"throughput: measured/ceiling: transfers {:.0} %, trades {:.0} %",
@@ -457,7 +508,7 @@ impl ThroughputCmd {
 		let mut pending: HashSet<Hash> =
 			txs.iter().map(|(_, tx)| Hash::from(sp_io::hashing::blake2_256(tx))).collect();
 		let total = pending.len();
-		let mut seen = rpc.best_number()?;
+		let seen = rpc.best_number()?;
 		let started = Instant::now();
 		let (refused, first) = rpc.submit(&txs, self.batch)?;
 		eprintln!(
@@ -465,32 +516,13 @@ impl ThroughputCmd {
 			started.elapsed().as_secs_f64(),
 			first.map(|e| format!(" (first: {e})")).unwrap_or_default()
 		);
-		let (mut first_block, mut last_block, mut in_last) = (None, 0, 0);
-		let mut stalled = 0;
-		while !pending.is_empty() && stalled < self.stall_blocks {
-			let best = next_block(rpc, seen)?;
-			observed.sample_lag(rpc, best)?;
-			for number in seen + 1..=best {
-				let hashes = rpc.extrinsic_hashes(rpc.hash_of(number)?)?;
-				let before = pending.len();
-				for hash in hashes {
-					pending.remove(&hash);
-				}
-				let included = before - pending.len();
-				if included > 0 {
-					first_block.get_or_insert(number);
-					last_block = number;
-					in_last = included;
-					stalled = 0;
-				} else {
-					stalled += 1;
-				}
-				eprintln!("throughput: block #{number}: {included} transfers");
-			}
-			seen = best;
-		}
+		let blocks = wait_included(rpc, &mut pending, seen, self.stall_blocks, observed, "transfers")?;
+		let (Some((first_block, _)), Some((last_block, in_last))) =
+			(blocks.first().copied(), blocks.last().copied())
+		else {
+			return Err("no transfer was included".into());
+		};
 		let included = total - pending.len();
-		let Some(first_block) = first_block else { return Err("no transfer was included".into()) };
 		let blocks = last_block - first_block + 1;
 		eprintln!("throughput: {included} of {total} transfers in {blocks} blocks");
 		// The sustained rate: the last block only drains what is left, so it is left out.
@@ -500,14 +532,69 @@ impl ThroughputCmd {
 		Ok((included - in_last) as f64 / ((blocks - 1) as f64 * slot_secs))
 	}
 
+	/// Set-up, not measured: the trading center registers the extra nodes and funds them and
+	/// their meters.
+	fn register(
+		&self,
+		rpc: &Rpc,
+		signer: &mut Signer,
+		observed: &mut Observed,
+		extra: &[Node],
+	) -> Result<()> {
+		if extra.is_empty() {
+			return Ok(());
+		}
+		let center = dev_pair("Alice");
+		let calls: Vec<RuntimeCall> = extra
+			.iter()
+			.flat_map(|(node, meter, supply, _)| {
+				let (who, meter) = (AccountId::from(node.public()), AccountId::from(meter.public()));
+				let role = if *supply { Role::Producer } else { Role::Consumer };
+				[
+					RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+						dest: who.clone().into(),
+						value: 1_000 * dpoa_runtime::UNIT,
+					}),
+					RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+						dest: meter.clone().into(),
+						value: 10 * dpoa_runtime::UNIT,
+					}),
+					RuntimeCall::Registry(pallet_registry::Call::register {
+						who,
+						role,
+						meter,
+						capacity_wh: 100_000,
+					}),
+				]
+			})
+			.collect();
+		let mut txs = Vec::new();
+		for chunk in calls.chunks(150) {
+			let call = RuntimeCall::Utility(pallet_utility::Call::batch_all { calls: chunk.to_vec() });
+			txs.push(signer.sign(rpc, &center, call)?);
+		}
+		let mut pending: HashSet<Hash> =
+			txs.iter().map(|(_, tx)| Hash::from(sp_io::hashing::blake2_256(tx))).collect();
+		let seen = rpc.best_number()?;
+		rpc.submit(&txs, self.batch)?;
+		wait_included(rpc, &mut pending, seen, self.stall_blocks, observed, "set-up batches")?;
+		if !pending.is_empty() {
+			return Err(format!("{} set-up batches were not included", pending.len()));
+		}
+		eprintln!("throughput: registered {} extra nodes", extra.len());
+		Ok(())
+	}
+
 	fn trades(
 		&self,
 		rpc: &Rpc,
 		signer: &mut Signer,
 		observed: &mut Observed,
 		slot_secs: f64,
+		extra: Vec<Node>,
 	) -> Result<f64> {
-		let nodes = community();
+		let mut nodes = community();
+		nodes.extend(extra);
 		let producers: Vec<usize> = (0..nodes.len()).filter(|i| nodes[*i].2).collect();
 		let consumers: Vec<usize> = (0..nodes.len()).filter(|i| nodes[*i].3).collect();
 		let index_of: HashMap<AccountId, usize> = nodes
