@@ -4,46 +4,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { send, startDevNode } from './harness.mjs';
+import { keysByAddress, voteUntilConcluded, waitUntil, bestNumber } from './community.mjs';
 
 let node;
 before(async () => { node = await startDevNode(); });
 after(async () => { await node?.stop(); });
 
-/** The dev accounts' key pairs by address (validators are drawn among them). */
-function devKeys(keyring) {
-  const names = ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie', 'One', 'Two'];
-  const uris = names.flatMap((n) => [`//${n}`, `//${n}//stash`])
-    .concat([1, 2, 3, 4, 5, 6, 7, 8].map((i) => `//${i}`));
-  return new Map(uris.map((uri) => {
-    const pair = keyring.addFromUri(uri);
-    return [pair.address, pair];
-  }));
-}
-
-async function waitForBlock(api, number) {
-  for (;;) {
-    const now = (await api.rpc.chain.getHeader()).number.toNumber();
-    if (now >= number) return now;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
-/** Every validator of the session votes until the poll is gone (concluded). */
-async function allVote(api, keys, id, kind, verdict) {
-  const validators = await api.call.verificationApi.validators();
-  for (const [account] of validators) {
-    if ((await api.query.verification.polls(id, kind)).isNone) break;
-    const pair = keys.get(account.toString());
-    assert.ok(pair, `validator ${account} is a dev account`);
-    const { error } = await send(api, api.tx.verification.vote(id, kind, verdict), pair);
-    assert.equal(error, null, `vote by ${account}`);
-  }
-  assert.ok((await api.query.verification.polls(id, kind)).isNone, 'the poll concluded');
-}
-
 test('a contract from proposal to settlement, without default', { timeout: 300000 }, async () => {
   const { api, keyring } = node;
-  const keys = devKeys(keyring);
+  const keys = keysByAddress(keyring);
   const bob = keyring.addFromUri('//Bob');
   const dave = keyring.addFromUri('//Dave');
   const bobMeter = keyring.addFromUri('//meter0');
@@ -63,16 +32,16 @@ test('a contract from proposal to settlement, without default', { timeout: 30000
 
   result = await send(api, api.tx.market.accept(id), dave);
   assert.equal(result.error, null);
-  await allVote(api, keys, id, 'Approval', 'Approve');
+  await voteUntilConcluded(api, keys, [{ id, kind: 'Approval' }], () => 'Approve');
   assert.ok(await held(dave) > 0n && await held(bob) > 0n, 'approved: funds on hold');
 
   const contract = (await api.query.market.contracts(id)).unwrap();
-  await waitForBlock(api, contract.windowEnd.toNumber() + 1);
+  await waitUntil(async () => (await bestNumber(api)) > contract.windowEnd.toNumber(), 'the end of the window');
   result = await send(api, api.tx.market.reportReading(id, 'Producer', 80_000), bobMeter);
   assert.equal(result.error, null);
   result = await send(api, api.tx.market.reportReading(id, 'Consumer', 80_000), daveMeter);
   assert.equal(result.error, null);
-  await allVote(api, keys, id, 'Delivery', { Quantities: { deliveredWh: 80_000, consumedWh: 80_000 } });
+  await voteUntilConcluded(api, keys, [{ id, kind: 'Delivery' }], () => ({ Quantities: { deliveredWh: 80_000, consumedWh: 80_000 } }));
 
   // The block hook settles it.
   for (let i = 0; i < 20 && (await api.query.market.contracts(id)).isSome; i++) {
