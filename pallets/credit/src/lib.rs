@@ -382,6 +382,11 @@ impl<T: Config> CreditScore<T::AccountId> for Pallet<T> {
 		Some(change)
 	}
 
+	#[cfg(feature = "runtime-benchmarks")]
+	fn benchmark_open_record(who: &T::AccountId) {
+		Self::open_record(who);
+	}
+
 	fn record_verification(who: &T::AccountId, correct: bool) {
 		let streak = Records::<T>::mutate(who, |maybe| {
 			maybe.as_mut().map(|record| {

@@ -134,6 +134,11 @@ pub trait CreditScore<AccountId> {
 	/// Record a selected validator's verification: a correct one extends its streak `n`, a
 	/// wrong or missing one resets it (MODEL §5).
 	fn record_verification(who: &AccountId, correct: bool);
+
+	/// Benchmarks: give `who` a credit record at the initial credit, as registration does, so
+	/// that judging it writes the record.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn benchmark_open_record(_who: &AccountId) {}
 }
 
 /// Told when a node's performance credit changes, so that credit-weighted shares can be

@@ -13,6 +13,7 @@ fn fill<T: Config>(n: u32) {
 		Position::<T>::insert(&who, position);
 		NodeAt::<T>::insert(position, &who);
 		Members::<T>::insert(&who, ());
+		T::Credits::benchmark_open_record(&who);
 		let weight = 100u128 * 1_000_000_000_000_000_000;
 		DrawWeight::<T>::insert(&who, weight);
 		sampling::update(&mut StoredTree::<T>(Default::default()), position, weight, false);
@@ -23,33 +24,55 @@ fn fill<T: Config>(n: u32) {
 	EligibleCount::<T>::mutate(|e| *e += n);
 }
 
+/// The verdict every validator of the benchmarks gives on a poll of `kind`.
+fn verdict_for(kind: PollKind) -> Verdict {
+	match kind {
+		PollKind::Approval => Verdict::Approve,
+		PollKind::Delivery => Verdict::Quantities { delivered_wh: 1_000, consumed_wh: 1_000 },
+	}
+}
+
 /// A session of `v` validators and an approval poll on which all but the last have voted
 /// `Approve` (not yet concluded); returns the poll's subject and the last validator.
 fn poll_with_votes<T: Config>(v: u32) -> (u64, T::AccountId) {
+	poll_of_kind_with_votes::<T>(v, PollKind::Approval)
+}
+
+/// [`poll_with_votes`] for a poll of `kind`, the votes being [`verdict_for`] it.
+fn poll_of_kind_with_votes<T: Config>(v: u32, kind: PollKind) -> (u64, T::AccountId) {
 	let weight = 100u128;
 	let validators: alloc::vec::Vec<(T::AccountId, u128)> =
 		(0..v).map(|i| (account("validator", i, 0), weight)).collect();
+	// Judging writes each validator's credit record.
+	for (who, _) in &validators {
+		T::Credits::benchmark_open_record(who);
+	}
 	let last = validators.last().map(|(a, _)| a.clone()).expect("v >= 1; qed");
 	let validators_set = BoundedVec::truncate_from(validators.clone());
 	let validators_total = weight * v as u128;
 	// A subject the market accepts a verdict on (the runtime's market sets up a contract).
-	let subject = T::OnVerdict::benchmark_subject(PollKind::Approval);
-	if !Polls::<T>::contains_key(subject, PollKind::Approval) {
-		<Pallet<T> as Verifier>::open(subject, PollKind::Approval).expect("no poll yet; qed");
+	let subject = T::OnVerdict::benchmark_subject(kind);
+	if !Polls::<T>::contains_key(subject, kind) {
+		<Pallet<T> as Verifier>::open(subject, kind).expect("no poll yet; qed");
 	}
 	Validators::<T>::put(validators_set);
 	ValidatorsTotal::<T>::put(validators_total);
 	let votes = validators
 		.into_iter()
 		.take(v as usize - 1)
-		.map(|(a, w)| (a, Verdict::Approve, w))
+		.map(|(a, w)| (a, verdict_for(kind), w))
 		.collect::<alloc::vec::Vec<_>>();
-	Polls::<T>::mutate(subject, PollKind::Approval, |p| {
+	Polls::<T>::mutate(subject, kind, |p| {
 		if let Some(p) = p {
 			p.votes = BoundedVec::truncate_from(votes);
 		}
 	});
 	(subject, last)
+}
+
+/// `10^e` nodes, or as many as the tree has room for.
+fn community_size<T: Config>(e: u32) -> u32 {
+	10u32.pow(e).min(T::MaxNodes::get().saturating_sub(PositionCount::<T>::get()))
 }
 
 #[benchmarks]
@@ -97,6 +120,8 @@ mod benchmarks {
 			wanted,
 			drawn: Default::default(),
 			restored: 0,
+			to_refresh: 0,
+			refreshed: 0,
 		});
 
 		#[block]
@@ -116,9 +141,8 @@ mod benchmarks {
 		);
 	}
 
-	/// The concluding vote of a poll with `v` validators: every validator is judged. The
-	/// validators here have no credit record, so `record_verification` reads but does not
-	/// write: a small underestimate of the judging cost.
+	/// The concluding vote of a poll with `v` validators: every validator is judged (its credit
+	/// record written; its draw weight is brought up to date by the next draw).
 	#[benchmark]
 	fn vote(v: Linear<1, { T::MaxValidators::get() }>) -> Result<(), BenchmarkError> {
 		let (subject, last) = poll_with_votes::<T>(v);
@@ -127,6 +151,81 @@ mod benchmarks {
 		_(RawOrigin::Signed(last), subject, PollKind::Approval, Verdict::Approve);
 
 		assert!(!Polls::<T>::contains_key(subject, PollKind::Approval));
+		Ok(())
+	}
+
+	/// `s` refresh steps of a draw: each re-weighs a validator whose weight moved while it
+	/// served (a tree update). The serving and previous sets are full, so the block also
+	/// decodes both.
+	#[benchmark]
+	fn on_initialize_refresh(
+		s: Linear<0, { T::MaxDrawStepsPerBlock::get().min(2 * T::MaxValidators::get()) }>,
+	) {
+		let max = T::MaxValidators::get();
+		// `s` nodes in the tree at a weight their credit no longer gives them.
+		fill::<T>(s);
+		let listed: alloc::vec::Vec<(T::AccountId, u128)> = (0..2 * max)
+			.map(|i| if i < s { account("node", i, 0) } else { account("filler", i, 0) })
+			.map(|who| (who, 1u128))
+			.collect();
+		let (serving, previous) = listed.split_at(max as usize);
+		Validators::<T>::put(BoundedVec::truncate_from(serving.to_vec()));
+		PreviousValidators::<T>::put(BoundedVec::truncate_from(previous.to_vec()));
+		Draw::<T>::put(PendingDraw::<T> {
+			session: 1,
+			seed: Default::default(),
+			wanted: 0,
+			drawn: Default::default(),
+			restored: 0,
+			to_refresh: 2 * max,
+			refreshed: 0,
+		});
+
+		#[block]
+		{
+			Pallet::<T>::step_draw_limited(&mut WeightMeter::new(), s);
+		}
+
+		assert_eq!(Draw::<T>::get().map(|d| d.refreshed), Some(s));
+		for i in 0..s {
+			let who: T::AccountId = account("node", i, 0);
+			assert_eq!(DrawWeight::<T>::get(&who), Pallet::<T>::weight_of(&who));
+		}
+	}
+
+	/// A vote that does not conclude its poll, among `v` validators: the poll already holds
+	/// as many `Approve` votes as fall short of the quorum, and the last validator votes
+	/// `Reject`.
+	#[benchmark]
+	fn vote_open(v: Linear<2, { T::MaxValidators::get() }>) -> Result<(), BenchmarkError> {
+		let (subject, last) = poll_with_votes::<T>(v);
+		// ceil(2v/3) - 1 votes: one short of 2/3 of the (equal) weights.
+		let short = (2 * v).div_ceil(3) - 1;
+		Polls::<T>::mutate(subject, PollKind::Approval, |p| {
+			if let Some(p) = p {
+				p.votes.truncate(short as usize);
+			}
+		});
+
+		#[extrinsic_call]
+		vote(RawOrigin::Signed(last.clone()), subject, PollKind::Approval, Verdict::Reject);
+
+		let poll = Polls::<T>::get(subject, PollKind::Approval).expect("still open");
+		assert_eq!(poll.votes.len() as u32, short + 1);
+		assert_eq!(poll.votes.last().map(|(who, _, _)| who), Some(&last));
+		Ok(())
+	}
+
+	/// The concluding vote of a delivery poll with `v` validators: the market records the
+	/// attested quantities and lists the contract for settlement; every validator is judged.
+	#[benchmark]
+	fn vote_delivery(v: Linear<1, { T::MaxValidators::get() }>) -> Result<(), BenchmarkError> {
+		let (subject, last) = poll_of_kind_with_votes::<T>(v, PollKind::Delivery);
+
+		#[extrinsic_call]
+		vote(RawOrigin::Signed(last), subject, PollKind::Delivery, verdict_for(PollKind::Delivery));
+
+		assert!(!Polls::<T>::contains_key(subject, PollKind::Delivery));
 		Ok(())
 	}
 
@@ -147,6 +246,54 @@ mod benchmarks {
 
 		assert!(!Polls::<T>::contains_key(subject, PollKind::Approval));
 		Ok(())
+	}
+
+	// The `scale_*` benchmarks repeat the concluding vote and a block's share of the draw with
+	// `10^e` weighed nodes (10 to 100,000, as far as `MaxNodes` allows) to show that their cost
+	// does not grow with the community (docs/PERFORMANCE.md, `scripts/bench-scale.sh`). They
+	// are `extra`: the weights do not use them.
+
+	/// The concluding vote of a poll of three validators.
+	#[benchmark(extra)]
+	fn scale_vote(e: Linear<1, 5>) -> Result<(), BenchmarkError> {
+		fill::<T>(community_size::<T>(e));
+		let (subject, last) = poll_with_votes::<T>(3);
+
+		#[extrinsic_call]
+		vote(RawOrigin::Signed(last), subject, PollKind::Approval, Verdict::Approve);
+
+		assert!(!Polls::<T>::contains_key(subject, PollKind::Approval));
+		Ok(())
+	}
+
+	/// The most draw steps a block takes (`MaxDrawStepsPerBlock`), each a draw over the
+	/// community's tree.
+	#[benchmark(extra)]
+	fn scale_draw(e: Linear<1, 5>) {
+		let n = community_size::<T>(e);
+		fill::<T>(n);
+		let steps = T::MaxDrawStepsPerBlock::get();
+		let wanted = steps.min(T::MaxValidators::get()).min(n);
+		Draw::<T>::put(PendingDraw::<T> {
+			session: 1,
+			seed: Default::default(),
+			wanted,
+			drawn: Default::default(),
+			restored: 0,
+			to_refresh: 0,
+			refreshed: 0,
+		});
+
+		#[block]
+		{
+			Pallet::<T>::step_draw_limited(&mut WeightMeter::new(), steps);
+		}
+
+		// Either the draw is still putting weights back, or (with steps to spare) it finished.
+		let drawn = Draw::<T>::get()
+			.map(|d| d.drawn.len())
+			.unwrap_or_else(|| Validators::<T>::decode_len().unwrap_or(0));
+		assert_eq!(drawn as u32, wanted);
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::ExtBuilder::default().build(), crate::mock::Test);

@@ -8,17 +8,19 @@
 //! Every active node whose performance credit is at least the eligibility threshold (default
 //! 90) has a *draw weight* `C^z + C_verification` (fixed point, 18 decimals); everyone else has
 //! weight zero. The weights live in a Fenwick tree ([`energy_primitives::sampling`]) with one
-//! position per node, updated in `O(log n)` whenever a node's credit, verification streak or
-//! membership changes.
+//! position per node, updated in `O(log n)` whenever a node's credit or membership changes. A
+//! concluded poll moves its validators' verification streaks without touching the tree; each
+//! draw starts by re-weighing the serving and the previous session's validators (one step
+//! each), so a poll costs one credit write per validator rather than a tree update each.
 //!
 //! Every `SessionLength` blocks a new session starts and `k = round(ratio * N)` validators are
 //! drawn (`N` active nodes, `ratio` in 10 %-20 %, default 15 %, at least 1, at most
 //! `MaxValidators` and at most the number of eligible nodes), weighted by draw weight, without
 //! replacement: each draw picks a position with probability proportional to its weight and
 //! takes its weight out of the tree until the draw is over. The work is spread over blocks,
-//! at most `MaxDrawStepsPerBlock` steps (one draw or one restored weight, each `O(log n)`) per
-//! block, so a block's cost does not depend on the number of nodes. The previous session's
-//! validators serve until the new set is complete.
+//! at most `MaxDrawStepsPerBlock` steps (one re-weighing, draw or restored weight, each
+//! `O(log n)`) per block, so a block's cost does not depend on the number of nodes. The
+//! previous session's validators serve until the new set is complete.
 //!
 //! ## Randomness
 //!
@@ -113,6 +115,12 @@ pub struct PendingDraw<T: Config> {
 	pub drawn: BoundedVec<(T::AccountId, u128), T::MaxValidators>,
 	/// How many of `drawn` have had their weight put back in the tree.
 	pub restored: u32,
+	/// How many nodes' draw weights the draw brings up to date before it draws: the serving
+	/// validators followed by the previous session's, whose verification streaks moved while
+	/// they served (a concluded poll judges them without re-weighing them).
+	pub to_refresh: u32,
+	/// How many of those it has brought up to date.
+	pub refreshed: u32,
 }
 
 /// An open poll: the validators of `session` vote until `deadline`; then the trading center
@@ -400,10 +408,10 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(n: BlockNumberFor<T>) -> Weight {
-			let base = <T as Config>::WeightInfo::on_initialize_draw(0);
+			let base = <T as Config>::WeightInfo::on_initialize_draw(0)
+				.max(<T as Config>::WeightInfo::on_initialize_refresh(0));
 			let mut meter = WeightMeter::with_limit(
-				<T as Config>::WeightInfo::on_initialize_draw(T::MaxDrawStepsPerBlock::get())
-					.saturating_sub(base),
+				Self::draw_step_weight().saturating_mul(T::MaxDrawStepsPerBlock::get().into()),
 			);
 			let length = T::SessionLength::get();
 			if !length.is_zero() && (n % length).is_zero() {
@@ -470,15 +478,16 @@ pub mod pallet {
 		///
 		/// Complexity: `O(V)`, `V` the session's number of validators, which the weight is
 		/// charged for ([`Pallet::validator_count`]): only an open poll of the current session
-		/// can take a vote, so its electorate is the current set.
+		/// can take a vote, so its electorate is the current set. A vote that does not conclude
+		/// the poll judges no one and is refunded down to `vote_open(V)`.
 		#[pallet::call_index(1)]
-		#[pallet::weight(<T as Config>::WeightInfo::vote(Pallet::<T>::validator_count()))]
+		#[pallet::weight(Pallet::<T>::vote_weight(*kind))]
 		pub fn vote(
 			origin: OriginFor<T>,
 			subject: u64,
 			kind: PollKind,
 			verdict: Verdict,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			ensure!(verdict.fits(kind), Error::<T>::VerdictDoesNotFit);
 			let mut poll = Polls::<T>::get(subject, kind).ok_or(Error::<T>::PollNotFound)?;
@@ -497,10 +506,11 @@ pub mod pallet {
 				.fold(0u128, |sum, (_, _, w)| sum.saturating_add(*w));
 			let total = ValidatorsTotal::<T>::get();
 			if total > 0 && backing.saturating_mul(3) >= total.saturating_mul(2) {
-				Self::conclude(subject, kind, poll, verdict, false)
+				Self::conclude(subject, kind, poll, verdict, false)?;
+				Ok(().into())
 			} else {
 				Polls::<T>::insert(subject, kind, poll);
-				Ok(())
+				Ok(Some(<T as Config>::WeightInfo::vote_open(Self::validator_count())).into())
 			}
 		}
 
@@ -558,6 +568,16 @@ impl<T: Config> Pallet<T> {
 		Validators::<T>::decode_len().unwrap_or(0).max(1) as u32
 	}
 
+	/// What a vote on a poll of `kind` is charged before it runs: a concluding vote among the
+	/// session's validators (an approval pays fees and puts on holds; an attestation does not).
+	pub fn vote_weight(kind: PollKind) -> Weight {
+		let validators = Self::validator_count();
+		match kind {
+			PollKind::Approval => <T as Config>::WeightInfo::vote(validators),
+			PollKind::Delivery => <T as Config>::WeightInfo::vote_delivery(validators),
+		}
+	}
+
 	/// Whether validators can still vote on `poll`.
 	pub fn is_open(poll: &Poll<T>) -> bool {
 		poll.session == Session::<T>::get() &&
@@ -585,11 +605,15 @@ impl<T: Config> Pallet<T> {
 				.try_into()
 				.unwrap_or_default()
 		};
+		// The streaks change now; the draw weights that follow from them are brought up to
+		// date when the next draw starts (`PendingDraw::to_refresh`), so a poll costs one credit
+		// write per validator rather than a tree update each. Validators of sessions before the
+		// previous one (only the trading center's `decide` reaches them) are re-weighed when
+		// their credit next changes.
 		for (validator, _) in electorate.iter() {
 			let correct =
 				poll.votes.iter().any(|(v, vote, _)| v == validator && *vote == verdict);
 			T::Credits::record_verification(validator, correct);
-			Self::refresh(validator);
 		}
 		Self::deposit_event(Event::PollConcluded { subject, kind, verdict, by_trading_center });
 		Ok(())
@@ -682,12 +706,17 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		let wanted = Self::wanted();
+		let to_refresh = Validators::<T>::decode_len()
+			.unwrap_or(0)
+			.saturating_add(PreviousValidators::<T>::decode_len().unwrap_or(0)) as u32;
 		Draw::<T>::put(PendingDraw::<T> {
 			session,
 			seed,
 			wanted,
 			drawn: Default::default(),
 			restored: 0,
+			to_refresh,
+			refreshed: 0,
 		});
 		Self::deposit_event(Event::DrawStarted { session, seed, wanted });
 	}
@@ -702,6 +731,15 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// The weight of one draw step, whichever kind it is: a refresh, a draw or a restore.
+	pub fn draw_step_weight() -> Weight {
+		let draw = <T as Config>::WeightInfo::on_initialize_draw(1)
+			.saturating_sub(<T as Config>::WeightInfo::on_initialize_draw(0));
+		let refresh = <T as Config>::WeightInfo::on_initialize_refresh(1)
+			.saturating_sub(<T as Config>::WeightInfo::on_initialize_refresh(0));
+		draw.max(refresh)
+	}
+
 	/// Advance the pending draw by as many steps as `meter` and `MaxDrawStepsPerBlock` allow;
 	/// install the validators when it is done.
 	fn step_draw(meter: &mut WeightMeter) {
@@ -711,13 +749,30 @@ impl<T: Config> Pallet<T> {
 	/// [`Self::step_draw`] with at most `max_steps` steps.
 	fn step_draw_limited(meter: &mut WeightMeter, max_steps: u32) {
 		let Some(mut pending) = Draw::<T>::get() else { return };
-		let step = <T as Config>::WeightInfo::on_initialize_draw(1)
-			.saturating_sub(<T as Config>::WeightInfo::on_initialize_draw(0));
+		let step = Self::draw_step_weight();
+		// The nodes to re-weigh first; the sets do not change until the draw ends.
+		let stale: alloc::vec::Vec<T::AccountId> = if pending.refreshed < pending.to_refresh {
+			Validators::<T>::get()
+				.into_iter()
+				.chain(PreviousValidators::<T>::get())
+				.map(|(who, _)| who)
+				.collect()
+		} else {
+			Default::default()
+		};
 		let mut steps = 0u32;
 		while steps < max_steps && meter.try_consume(step).is_ok() {
 			steps += 1;
 			let total = TreeTotal::<T>::get();
-			if (pending.drawn.len() as u32) < pending.wanted && total > 0 {
+			if pending.refreshed < pending.to_refresh {
+				match stale.get(pending.refreshed as usize) {
+					Some(who) => Self::refresh(who),
+					None => {
+						defensive!("to_refresh counts the sets, which do not change");
+					},
+				}
+				pending.refreshed = pending.refreshed.saturating_add(1);
+			} else if (pending.drawn.len() as u32) < pending.wanted && total > 0 {
 				let index = pending.drawn.len() as u32;
 				let random = sp_io::hashing::blake2_256(&(pending.seed, index).encode());
 				let mut bytes = [0u8; 16];

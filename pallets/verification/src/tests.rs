@@ -133,13 +133,14 @@ fn a_draw_is_spread_over_blocks_and_the_old_set_serves_meanwhile() {
 		let old = validators();
 		assert_eq!(Session::<Test>::get(), 0);
 		run_to(SESSION_LENGTH);
-		// 3 draws + 3 restorations + 1 installation = 7 steps: 4 blocks at 2 steps each.
+		// 3 serving validators re-weighed + 3 draws + 3 restorations + 1 installation = 10
+		// steps: 5 blocks at 2 steps each.
 		assert_eq!(validators(), old);
-		assert!(crate::Draw::<Test>::get().is_some());
-		run_to(SESSION_LENGTH + 2);
+		assert_eq!(crate::Draw::<Test>::get().map(|d| (d.to_refresh, d.refreshed)), Some((3, 2)));
+		run_to(SESSION_LENGTH + 3);
 		assert!(crate::Draw::<Test>::get().is_some());
 		assert_eq!(Session::<Test>::get(), 0);
-		run_to(SESSION_LENGTH + 3);
+		run_to(SESSION_LENGTH + 4);
 		assert!(crate::Draw::<Test>::get().is_none());
 		assert_eq!(Session::<Test>::get(), 1);
 		assert_eq!(validators().len(), 3);
@@ -254,14 +255,58 @@ mod polls {
 			let mut expected = vec![(v[0], true), (v[1], true), (v[2], false)];
 			expected.sort();
 			assert_eq!(judged, expected);
-			// Judging re-weighs: the correct validators' verification credit rose.
-			assert!(crate::DrawWeight::<Test>::get(v[0]) > 0);
+		});
+	}
+
+	#[test]
+	fn judging_moves_streaks_and_the_next_draw_reweighs_the_judged() {
+		ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
+			let v = three();
+			let before: Vec<u128> = v.iter().map(crate::DrawWeight::<Test>::get).collect();
+			open(1, PollKind::Approval);
+			assert_ok!(Verification::vote(RuntimeOrigin::signed(v[0]), 1, PollKind::Approval, Verdict::Approve));
+			assert_ok!(Verification::vote(RuntimeOrigin::signed(v[1]), 1, PollKind::Approval, Verdict::Approve));
+			assert!(!Polls::<Test>::contains_key(1, PollKind::Approval));
+			// The streaks moved (two up, the missing vote reset), the tree did not.
+			let after: Vec<u128> = v.iter().map(crate::DrawWeight::<Test>::get).collect();
+			assert_eq!(after, before);
+			assert!(Verification::weight_of(&v[0]) > before[0]);
+			assert!(Verification::weight_of(&v[1]) > before[1]);
+			assert!(Verification::weight_of(&v[2]) <= before[2]);
+			Verification::do_try_state().expect("invariants hold");
+			// The next draw first brings the serving validators' weights up to date.
+			run_to(SESSION_LENGTH);
+			while crate::Draw::<Test>::exists() {
+				run_to(System::block_number() + 1);
+			}
+			for who in &v {
+				assert_eq!(crate::DrawWeight::<Test>::get(who), Verification::weight_of(who));
+			}
+			Verification::do_try_state().expect("invariants hold");
+		});
+	}
+
+	#[test]
+	fn a_vote_that_does_not_conclude_is_refunded_to_an_open_vote() {
+		ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
+			let v = three();
+			open(1, PollKind::Approval);
+			let open_vote =
+				Verification::vote(RuntimeOrigin::signed(v[0]), 1, PollKind::Approval, Verdict::Approve)
+					.expect("votes");
+			assert_eq!(open_vote.actual_weight, Some(<() as crate::WeightInfo>::vote_open(3)));
+			assert!(<() as crate::WeightInfo>::vote_open(3).ref_time() < <() as crate::WeightInfo>::vote(3).ref_time());
+			// The concluding vote is charged in full.
+			let concluding =
+				Verification::vote(RuntimeOrigin::signed(v[1]), 1, PollKind::Approval, Verdict::Approve)
+					.expect("votes");
+			assert_eq!(concluding.actual_weight, None);
+			assert!(!Polls::<Test>::contains_key(1, PollKind::Approval));
 		});
 	}
 
 	#[test]
 	fn a_vote_is_charged_for_the_session_validators_not_the_maximum() {
-		use crate::WeightInfo as _;
 		use frame_support::{dispatch::GetDispatchInfo, traits::Get};
 		ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
 			assert_eq!(Validators::<Test>::get().len(), 3);

@@ -44,6 +44,9 @@ pub trait WeightInfo {
 	fn on_initialize_idle() -> Weight;
 	fn on_initialize_draw(s: u32, ) -> Weight;
 	fn vote(v: u32, ) -> Weight;
+	fn on_initialize_refresh(s: u32, ) -> Weight;
+	fn vote_open(v: u32, ) -> Weight;
+	fn vote_delivery(v: u32, ) -> Weight;
 	fn decide(v: u32, ) -> Weight;
 }
 
@@ -54,20 +57,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Params` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn set_params() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 4_683_000 picoseconds.
-		Weight::from_parts(5_243_000, 0)
+		// Minimum execution time: 4_655_000 picoseconds.
+		Weight::from_parts(5_340_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Verification::Draw` (r:1 w:0)
-	/// Proof: `Verification::Draw` (`max_values`: Some(1), `max_size`: Some(12334), added: 12829, mode: `MaxEncodedLen`)
+	/// Proof: `Verification::Draw` (`max_values`: Some(1), `max_size`: Some(12342), added: 12837, mode: `MaxEncodedLen`)
 	fn on_initialize_idle() -> Weight {
-		// Proof size: measured `231`, estimated `13819`.
-		// Minimum execution time: 2_116_000 picoseconds.
-		Weight::from_parts(2_495_000, 13819)
+		// Proof size: measured `231`, estimated `13827`.
+		// Minimum execution time: 2_176_000 picoseconds.
+		Weight::from_parts(2_548_000, 13827)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 	}
 	/// Storage: `Verification::Draw` (r:1 w:1)
-	/// Proof: `Verification::Draw` (`max_values`: Some(1), `max_size`: Some(12334), added: 12829, mode: `MaxEncodedLen`)
+	/// Proof: `Verification::Draw` (`max_values`: Some(1), `max_size`: Some(12342), added: 12837, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::TreeTotal` (r:1 w:1)
 	/// Proof: `Verification::TreeTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Tree` (r:188 w:128)
@@ -80,11 +83,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Drawn` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[0, 64]`.
 	fn on_initialize_draw(s: u32, ) -> Weight {
-		// Proof size: measured `1904 + s * (405 ±0)`, estimated `44953 + s * (6360 ±0)`.
-		// Minimum execution time: 180_000 picoseconds.
-		Weight::from_parts(39_546_465, 44953)
-			// Standard error: 99_341
-			.saturating_add(Weight::from_parts(64_119_253, 0).saturating_mul(s.into()))
+		// Proof size: measured `1912 + s * (405 ±0)`, estimated `44953 + s * (6360 ±0)`.
+		// Minimum execution time: 159_000 picoseconds.
+		Weight::from_parts(67_114_659, 44953)
+			// Standard error: 135_414
+			.saturating_add(Weight::from_parts(65_121_243, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(18_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(17_u64))
@@ -105,24 +108,106 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Registry::TradingCenter` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
+	/// Proof: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
 	/// Storage: `Balances::Holds` (r:2 w:2)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `Credit::Records` (r:256 w:256)
 	/// Proof: `Credit::Records` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Members` (r:256 w:0)
-	/// Proof: `Verification::Members` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::DrawWeight` (r:256 w:0)
-	/// Proof: `Verification::DrawWeight` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[1, 256]`.
 	fn vote(v: u32, ) -> Weight {
-		// Proof size: measured `4275 + v * (100 ±0)`, estimated `20140 + v * (2543 ±0)`.
-		// Minimum execution time: 186_262_000 picoseconds.
-		Weight::from_parts(215_513_838, 20140)
-			// Standard error: 4_146
-			.saturating_add(Weight::from_parts(6_310_899, 0).saturating_mul(v.into()))
-			.saturating_add(T::DbWeight::get().reads(11_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(v.into())))
+		// Proof size: measured `2005 + v * (171 ±0)`, estimated `20140 + v * (2543 ±0)`.
+		// Minimum execution time: 187_695_000 picoseconds.
+		Weight::from_parts(165_798_191, 20140)
+			// Standard error: 8_256
+			.saturating_add(Weight::from_parts(6_577_608, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(12_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(v.into())))
+			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(v.into()))
+	}
+	/// Storage: `Verification::Draw` (r:1 w:1)
+	/// Proof: `Verification::Draw` (`max_values`: Some(1), `max_size`: Some(12342), added: 12837, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Validators` (r:1 w:0)
+	/// Proof: `Verification::Validators` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::PreviousValidators` (r:1 w:0)
+	/// Proof: `Verification::PreviousValidators` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::TreeTotal` (r:1 w:1)
+	/// Proof: `Verification::TreeTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Members` (r:64 w:0)
+	/// Proof: `Verification::Members` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Credit::Records` (r:64 w:0)
+	/// Proof: `Credit::Records` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Params` (r:1 w:0)
+	/// Proof: `Verification::Params` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Credit::Params` (r:1 w:0)
+	/// Proof: `Credit::Params` (`max_values`: Some(1), `max_size`: Some(68), added: 563, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::DrawWeight` (r:64 w:64)
+	/// Proof: `Verification::DrawWeight` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Position` (r:64 w:0)
+	/// Proof: `Verification::Position` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Drawn` (r:64 w:0)
+	/// Proof: `Verification::Drawn` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Tree` (r:77 w:77)
+	/// Proof: `Verification::Tree` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// The range of component `s` is `[0, 64]`.
+	fn on_initialize_refresh(s: u32, ) -> Weight {
+		// Proof size: measured `28242 + s * (301 ±0)`, estimated `36214 + s * (2543 ±14)`.
+		// Minimum execution time: 15_873_000 picoseconds.
+		Weight::from_parts(80_640_495, 36214)
+			// Standard error: 53_955
+			.saturating_add(Weight::from_parts(51_592_991, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(19_u64))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(s.into())))
+			.saturating_add(T::DbWeight::get().writes(15_u64))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(s.into()))
+	}
+	/// Storage: `Verification::Polls` (r:1 w:1)
+	/// Proof: `Verification::Polls` (`max_values`: None, `max_size`: Some(16675), added: 19150, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Session` (r:1 w:0)
+	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Validators` (r:1 w:0)
+	/// Proof: `Verification::Validators` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::ValidatorsTotal` (r:1 w:0)
+	/// Proof: `Verification::ValidatorsTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// The range of component `v` is `[2, 256]`.
+	fn vote_open(v: u32, ) -> Weight {
+		// Proof size: measured `428 + v * (80 ±0)`, estimated `20140`.
+		// Minimum execution time: 25_467_000 picoseconds.
+		Weight::from_parts(30_303_316, 20140)
+			// Standard error: 476
+			.saturating_add(Weight::from_parts(79_311, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	/// Storage: `Verification::Polls` (r:1 w:1)
+	/// Proof: `Verification::Polls` (`max_values`: None, `max_size`: Some(16675), added: 19150, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Session` (r:1 w:0)
+	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Validators` (r:1 w:0)
+	/// Proof: `Verification::Validators` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::ValidatorsTotal` (r:1 w:0)
+	/// Proof: `Verification::ValidatorsTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Market::Contracts` (r:1 w:1)
+	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
+	/// Storage: `Market::Due` (r:1 w:1)
+	/// Proof: `Market::Due` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `Market::CounterForDue` (r:1 w:1)
+	/// Proof: `Market::CounterForDue` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Credit::Records` (r:256 w:256)
+	/// Proof: `Credit::Records` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
+	/// The range of component `v` is `[1, 256]`.
+	fn vote_delivery(v: u32, ) -> Weight {
+		// Proof size: measured `1544 + v * (187 ±0)`, estimated `20140 + v * (2543 ±0)`.
+		// Minimum execution time: 56_261_000 picoseconds.
+		Weight::from_parts(35_117_758, 20140)
+			// Standard error: 7_847
+			.saturating_add(Weight::from_parts(6_622_892, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(v.into())))
 			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(v.into()))
 	}
@@ -136,25 +221,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Registry::TradingCenter` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
+	/// Proof: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
 	/// Storage: `Balances::Holds` (r:2 w:2)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Validators` (r:1 w:0)
 	/// Proof: `Verification::Validators` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Credit::Records` (r:256 w:256)
 	/// Proof: `Credit::Records` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Members` (r:256 w:0)
-	/// Proof: `Verification::Members` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::DrawWeight` (r:256 w:0)
-	/// Proof: `Verification::DrawWeight` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[1, 256]`.
 	fn decide(v: u32, ) -> Weight {
-		// Proof size: measured `4273 + v * (100 ±0)`, estimated `20140 + v * (2543 ±0)`.
-		// Minimum execution time: 183_162_000 picoseconds.
-		Weight::from_parts(208_339_463, 20140)
-			// Standard error: 4_121
-			.saturating_add(Weight::from_parts(6_265_300, 0).saturating_mul(v.into()))
-			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(v.into())))
+		// Proof size: measured `1943 + v * (171 ±0)`, estimated `20140 + v * (2543 ±0)`.
+		// Minimum execution time: 182_858_000 picoseconds.
+		Weight::from_parts(160_713_825, 20140)
+			// Standard error: 8_511
+			.saturating_add(Weight::from_parts(6_605_005, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(v.into())))
 			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(v.into()))
@@ -164,16 +247,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with ParityDB's database weights (the node's database), for tests and mocks.
 impl WeightInfo for () {
 	fn set_params() -> Weight {
-		Weight::from_parts(5_243_000, 0)
+		Weight::from_parts(5_340_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn on_initialize_idle() -> Weight {
-		Weight::from_parts(2_495_000, 13819)
+		Weight::from_parts(2_548_000, 13827)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 	}
 	fn on_initialize_draw(s: u32, ) -> Weight {
-		Weight::from_parts(39_546_465, 44953)
-			.saturating_add(Weight::from_parts(64_119_253, 0).saturating_mul(s.into()))
+		Weight::from_parts(67_114_659, 44953)
+			.saturating_add(Weight::from_parts(65_121_243, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(18_u64))
 			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(17_u64))
@@ -181,19 +264,43 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 6360).saturating_mul(s.into()))
 	}
 	fn vote(v: u32, ) -> Weight {
-		Weight::from_parts(215_513_838, 20140)
-			.saturating_add(Weight::from_parts(6_310_899, 0).saturating_mul(v.into()))
-			.saturating_add(ParityDbWeight::get().reads(11_u64))
-			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(v.into())))
+		Weight::from_parts(165_798_191, 20140)
+			.saturating_add(Weight::from_parts(6_577_608, 0).saturating_mul(v.into()))
+			.saturating_add(ParityDbWeight::get().reads(12_u64))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(v.into())))
 			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(v.into()))
 	}
+	fn on_initialize_refresh(s: u32, ) -> Weight {
+		Weight::from_parts(80_640_495, 36214)
+			.saturating_add(Weight::from_parts(51_592_991, 0).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().reads(19_u64))
+			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(s.into())))
+			.saturating_add(ParityDbWeight::get().writes(15_u64))
+			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(s.into()))
+	}
+	fn vote_open(v: u32, ) -> Weight {
+		Weight::from_parts(30_303_316, 20140)
+			.saturating_add(Weight::from_parts(79_311, 0).saturating_mul(v.into()))
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	fn vote_delivery(v: u32, ) -> Weight {
+		Weight::from_parts(35_117_758, 20140)
+			.saturating_add(Weight::from_parts(6_622_892, 0).saturating_mul(v.into()))
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(v.into())))
+			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(v.into()))
+	}
 	fn decide(v: u32, ) -> Weight {
-		Weight::from_parts(208_339_463, 20140)
-			.saturating_add(Weight::from_parts(6_265_300, 0).saturating_mul(v.into()))
-			.saturating_add(ParityDbWeight::get().reads(10_u64))
-			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(v.into())))
+		Weight::from_parts(160_713_825, 20140)
+			.saturating_add(Weight::from_parts(6_605_005, 0).saturating_mul(v.into()))
+			.saturating_add(ParityDbWeight::get().reads(11_u64))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(v.into())))
 			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(v.into()))
