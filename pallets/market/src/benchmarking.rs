@@ -53,6 +53,21 @@ fn attested<T: Config>(tag: u32) -> ContractId {
 	id
 }
 
+/// An attested contract delivered and consumed in full by parties at the initial credit: a
+/// plain settlement (no penalty, no credit change, no grid trade).
+fn attested_plain<T: Config>(tag: u32) -> ContractId {
+	let (id, _, consumer) = proposed::<T>(tag);
+	Pallet::<T>::accept(RawOrigin::Signed(consumer).into(), id).expect("accepts");
+	Pallet::<T>::on_verdict(id, PollKind::Approval, Verdict::Approve).expect("approves");
+	let mut contract = Contracts::<T>::get(id).expect("exists");
+	contract.status = ContractStatus::Attested;
+	contract.delivered_wh = Some(QUANTITY);
+	contract.consumed_wh = Some(QUANTITY);
+	Contracts::<T>::insert(id, contract);
+	Due::<T>::insert(id, ());
+	id
+}
+
 /// A block 10 blocks ahead whose expiry list holds `MaxOffersPerBlock - 1` offers; returns it.
 fn nearly_full_expiry_list<T: Config>() -> BlockNumberFor<T> {
 	let start = frame_system::Pallet::<T>::block_number() + 10u32.into();
@@ -62,6 +77,19 @@ fn nearly_full_expiry_list<T: Config>() -> BlockNumberFor<T> {
 		BoundedVec::truncate_from((1_000..1_000 + full as u64).collect::<alloc::vec::Vec<_>>()),
 	);
 	start
+}
+
+/// A community of `10^e` registered prosumers besides the benchmark's own parties, for the
+/// `scale_*` benchmarks; the events their registration left are cleared.
+fn community<T: Config>(e: u32) {
+	for i in 0..10u32.pow(e) {
+		T::BenchmarkHelper::register(
+			&account("member", i, 0),
+			Role::Prosumer,
+			&account("member-meter", i, 0),
+		);
+	}
+	frame_system::Pallet::<T>::reset_events();
 }
 
 #[benchmarks]
@@ -190,6 +218,23 @@ mod benchmarks {
 		assert_eq!(Due::<T>::count(), 0);
 	}
 
+	/// `n` plain settlements (see `attested_plain`).
+	#[benchmark]
+	fn on_initialize_settle_plain(n: Linear<0, { T::MaxSettlementsPerBlock::get() }>) {
+		for tag in 0..n {
+			attested_plain::<T>(tag);
+		}
+		let block = frame_system::Pallet::<T>::block_number();
+
+		#[block]
+		{
+			<Pallet<T> as Hooks<_>>::on_initialize(block);
+		}
+
+		assert_eq!(Due::<T>::count(), 0);
+		assert_eq!(Contracts::<T>::iter().count(), 0);
+	}
+
 	/// The window's block already lists `MaxOffersPerBlock - 1` offers.
 	#[benchmark]
 	fn post_offer() {
@@ -247,6 +292,121 @@ mod benchmarks {
 		}
 
 		assert_eq!(Offers::<T>::iter().count(), 0);
+	}
+
+	// The `scale_*` benchmarks repeat the trading calls and settlement with `10^e` other nodes
+	// registered (10 to 100,000) to show that their cost does not grow with the community
+	// (docs/PERFORMANCE.md, `scripts/bench-scale.sh`). They are `extra`: the weights do not
+	// use them.
+
+	/// Control: nothing but the community; what the benchmark harness itself costs at `10^e`.
+	#[benchmark(extra)]
+	fn scale_control_empty(e: Linear<1, 5>) {
+		community::<T>(e);
+
+		#[block]
+		{}
+	}
+
+	/// Control: one read of an existing account's registry-made record (the first member's
+	/// contract counter slot, a storage map of the community's size).
+	#[benchmark(extra)]
+	fn scale_control_read(e: Linear<1, 5>) {
+		community::<T>(e);
+		let member: T::AccountId = account("member", 0, 0);
+
+		#[block]
+		{
+			core::hint::black_box(frame_system::Account::<T>::get(&member));
+		}
+	}
+
+	#[benchmark(extra)]
+	fn scale_propose(e: Linear<1, 5>) {
+		community::<T>(e);
+		let producer = node::<T>("producer", Role::Producer);
+		let consumer = node::<T>("consumer", Role::Consumer);
+		let now = frame_system::Pallet::<T>::block_number();
+
+		#[extrinsic_call]
+		propose(
+			RawOrigin::Signed(producer),
+			consumer,
+			Side::Producer,
+			QUANTITY,
+			T::MinPrice::get(),
+			now + 10u32.into(),
+			now + 20u32.into(),
+		);
+
+		assert_eq!(NextContractId::<T>::get(), 1);
+	}
+
+	#[benchmark(extra)]
+	fn scale_accept(e: Linear<1, 5>) {
+		community::<T>(e);
+		let (id, _, consumer) = proposed::<T>(0);
+
+		#[extrinsic_call]
+		accept(RawOrigin::Signed(consumer), id);
+
+		assert_eq!(Contracts::<T>::get(id).map(|c| c.status), Some(ContractStatus::AwaitingApproval));
+	}
+
+	#[benchmark(extra)]
+	fn scale_report_reading(e: Linear<1, 5>) {
+		community::<T>(e);
+		let (id, _, consumer) = proposed::<T>(0);
+		Pallet::<T>::accept(RawOrigin::Signed(consumer).into(), id).expect("accepts");
+		Pallet::<T>::on_verdict(id, PollKind::Approval, Verdict::Approve).expect("approves");
+		frame_system::Pallet::<T>::set_block_number(
+			frame_system::Pallet::<T>::block_number() + 30u32.into(),
+		);
+		let mut contract = Contracts::<T>::get(id).expect("exists");
+		contract.delivered_wh = Some(QUANTITY);
+		Contracts::<T>::insert(id, contract);
+		let meter: T::AccountId = account("consumer-meter", 0, 0);
+
+		#[extrinsic_call]
+		report_reading(RawOrigin::Signed(meter), id, Side::Consumer, QUANTITY / 2);
+
+		assert_eq!(
+			Contracts::<T>::get(id).map(|c| c.status),
+			Some(ContractStatus::AwaitingAttestation)
+		);
+	}
+
+	#[benchmark(extra)]
+	fn scale_post_offer(e: Linear<1, 5>) {
+		community::<T>(e);
+		let producer = node::<T>("producer", Role::Producer);
+		let start = nearly_full_expiry_list::<T>();
+
+		#[extrinsic_call]
+		post_offer(
+			RawOrigin::Signed(producer),
+			Side::Producer,
+			QUANTITY,
+			Some(T::MinPrice::get()),
+			start,
+			start,
+		);
+
+		assert!(Offers::<T>::contains_key(0));
+	}
+
+	/// Settlement of a contract both parties defaulted on while liable: credit deductions, both
+	/// penalties and their distribution over the community.
+	#[benchmark(extra)]
+	fn scale_settle(e: Linear<1, 5>) {
+		community::<T>(e);
+		let id = attested::<T>(0);
+		let anyone: T::AccountId = account("anyone", 0, 0);
+
+		#[extrinsic_call]
+		settle(RawOrigin::Signed(anyone), id);
+
+		assert!(Contracts::<T>::get(id).is_none());
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

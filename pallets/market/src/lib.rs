@@ -17,7 +17,9 @@
 //! After the window closes each party's registered meter key (or `MeterOrigin`) reports its
 //! reading ([`Pallet::report_reading`]); with both in, the validators attest the delivered and
 //! consumed quantities (a delivery poll), and the attested values are final. An attested
-//! contract is settled by the block hook (at most `MaxSettlementsPerBlock` per block) or at once
+//! contract is settled by the block hook (within the weight of `MaxSettlementsPerBlock` costliest
+//! settlements per block; plain ones, with no penalty, credit change or grid trade, cost less
+//! and more of them fit) or at once
 //! by anyone with [`Pallet::settle`]: credit is updated for both parties, penalties are computed
 //! and paid into the penalty pool, the consumer pays for the energy transferred
 //! (`min(delivered, consumed, Q)`) at the contract price and the grid fee on it, buys its
@@ -247,7 +249,9 @@ pub mod pallet {
 		/// that anyone may close the readings, a missing one counting as zero.
 		#[pallet::constant]
 		type ReadingPeriod: Get<BlockNumberFor<Self>>;
-		/// The most settlements done by the block hook in one block.
+		/// The block hook's settlement budget, in costliest settlements: it settles as many due
+		/// contracts as fit in the weight of this many settlements with penalties, charging
+		/// each plain one its own lower weight.
 		#[pallet::constant]
 		type MaxSettlementsPerBlock: Get<u32>;
 		/// The most offers and demands a node may have published at once.
@@ -723,7 +727,7 @@ pub mod pallet {
 			ensure_signed(origin)?;
 			let contract = Contracts::<T>::get(id).ok_or(Error::<T>::ContractNotFound)?;
 			ensure!(contract.status == ContractStatus::Attested, Error::<T>::NotDue);
-			Self::do_settle(id, contract)
+			Self::do_settle(id, contract).map(|_| ())
 		}
 
 		/// Publish a supply offer (`side = Producer`, with an asking price) or a demand
@@ -879,29 +883,43 @@ pub mod pallet {
 }
 
 impl<T: Config> Pallet<T> {
-	/// Settle due contracts within the hook's budget; the weight used.
+	/// Settle due contracts within the hook's budget, the weight of `MaxSettlementsPerBlock`
+	/// costliest settlements; the weight used. A plain settlement (see [`Self::do_settle`]) is
+	/// charged its own, lower weight, so more of them fit.
 	fn settle_due() -> Weight {
-		let base = <T as Config>::WeightInfo::on_initialize_settle(0);
-		let per = <T as Config>::WeightInfo::on_initialize_settle(1).saturating_sub(base);
-		let mut meter = WeightMeter::with_limit(
-			<T as Config>::WeightInfo::on_initialize_settle(T::MaxSettlementsPerBlock::get()),
-		);
+		let info = |n| <T as Config>::WeightInfo::on_initialize_settle(n);
+		let plain = |n| <T as Config>::WeightInfo::on_initialize_settle_plain(n);
+		let base = info(0).max(plain(0));
+		let per = info(1).saturating_sub(info(0));
+		let per_plain = plain(1).saturating_sub(plain(0)).min(per);
+		let max = u64::from(T::MaxSettlementsPerBlock::get());
+		let budget = per.ref_time().saturating_mul(max);
+		// The most that can fit, if all are plain.
+		let fit = budget.checked_div(per_plain.ref_time()).unwrap_or(max).max(max);
+		// Proof size is the same for both kinds: it bounds the count to what the time allows.
+		let mut meter = WeightMeter::with_limit(base.saturating_add(Weight::from_parts(
+			budget,
+			per.proof_size().saturating_mul(fit.saturating_add(1)),
+		)));
 		meter.consume(base);
 		if Due::<T>::count() == 0 {
 			return meter.consumed();
 		}
-		let due: alloc::vec::Vec<ContractId> =
-			Due::<T>::iter_keys().take(T::MaxSettlementsPerBlock::get() as usize).collect();
+		let due: alloc::vec::Vec<ContractId> = Due::<T>::iter_keys()
+			.take(usize::try_from(fit).unwrap_or(usize::MAX))
+			.collect();
 		for id in due {
-			if meter.try_consume(per).is_err() {
+			// Room for the costliest kind is needed before settling; the kind is known after.
+			if !meter.can_consume(per) {
 				break;
 			}
 			match Contracts::<T>::get(id) {
 				Some(contract) if contract.status == ContractStatus::Attested => {
 					// A failure leaves the contract attested and due; it is retried.
-					let _ = frame_support::storage::with_storage_layer(|| {
+					let settled = frame_support::storage::with_storage_layer(|| {
 						Self::do_settle(id, contract)
 					});
+					meter.consume(if settled == Ok(true) { per_plain } else { per });
 				},
 				_ => {
 					defensive!("a due contract is attested");
@@ -996,10 +1014,12 @@ impl<T: Config> Pallet<T> {
 
 	/// Settle an attested contract (MODEL §3 step 5, §4, §6, §7): credit, penalties and their
 	/// distribution, payment, grid fallback, grid fee; then release every hold and close it.
+	/// `Ok(true)` if it was plain: no penalty, no credit change, no energy to or from the grid
+	/// (what `on_initialize_settle_plain` weighs).
 	fn do_settle(
 		id: ContractId,
 		contract: Contract<T::AccountId, BlockNumberFor<T>>,
-	) -> DispatchResult {
+	) -> Result<bool, DispatchError> {
 		let q = contract.quantity_wh;
 		let delivered = contract.delivered_wh.unwrap_or_default();
 		let consumed = contract.consumed_wh.unwrap_or_default();
@@ -1109,7 +1129,14 @@ impl<T: Config> Pallet<T> {
 			sold_to_grid_wh: sold_to_grid,
 			grid_paid,
 		});
-		Ok(())
+		let unchanged =
+			|change: Option<energy_primitives::CreditChange>| change.is_none_or(|c| c.before == c.after);
+		Ok(unchanged(producer_change) &&
+			unchanged(consumer_change) &&
+			producer_penalty == 0 &&
+			consumer_penalty == 0 &&
+			bought_from_grid == 0 &&
+			sold_to_grid == 0)
 	}
 
 	/// Check the pallet's invariants (see the crate docs).
@@ -1162,9 +1189,10 @@ impl<T: Config> Pallet<T> {
 
 impl<T: Config> OnVerdict for Pallet<T> {
 	#[cfg(feature = "runtime-benchmarks")]
-	fn benchmark_subject(_kind: PollKind) -> u64 {
+	fn benchmark_subject(kind: PollKind) -> u64 {
 		// An accepted contract of two fresh nodes, its approval poll open: approving it pays
-		// both fees and puts on both holds, the costliest verdict.
+		// both fees and puts on both holds, the costliest verdict. For a delivery poll, the
+		// same contract approved and read, its delivery poll open.
 		let tag = NextContractId::<T>::get() as u32;
 		let producer: T::AccountId = frame_benchmarking::account("poll-producer", tag, 0);
 		let consumer: T::AccountId = frame_benchmarking::account("poll-consumer", tag, 0);
@@ -1186,6 +1214,16 @@ impl<T: Config> OnVerdict for Pallet<T> {
 		.expect("valid proposal");
 		let id = NextContractId::<T>::get() - 1;
 		Self::accept(origin(&consumer), id).expect("accepts");
+		if kind == PollKind::Delivery {
+			T::Verifier::cancel(id, PollKind::Approval);
+			Self::on_verdict(id, PollKind::Approval, Verdict::Approve).expect("approves");
+			let mut contract = Contracts::<T>::get(id).expect("just approved");
+			contract.delivered_wh = Some(1_000);
+			contract.consumed_wh = Some(1_000);
+			contract.status = ContractStatus::AwaitingAttestation;
+			Contracts::<T>::insert(id, contract);
+			T::Verifier::open(id, PollKind::Delivery).expect("no delivery poll yet");
+		}
 		id
 	}
 

@@ -160,6 +160,11 @@ pub fn polls() -> Vec<(u64, PollKind)> {
 }
 
 parameter_types! {
+	/// Tests may raise it (`MaxSettlements::set`).
+	pub static MaxSettlements: u32 = 2;
+}
+
+parameter_types! {
 	pub const MinPrice: u128 = UNIT / 10;
 	pub const MaxPrice: u128 = 2 * UNIT;
 	pub const ContractFee: u128 = FEE;
@@ -186,7 +191,7 @@ impl pallet_market::Config for Test {
 	type GridPrice = GridPrice;
 	type FeedInPrice = FeedInPrice;
 	type ReadingPeriod = frame_support::traits::ConstU64<10>;
-	type MaxSettlementsPerBlock = frame_support::traits::ConstU32<2>;
+	type MaxSettlementsPerBlock = MaxSettlements;
 	type MaxOpenOffers = frame_support::traits::ConstU32<3>;
 	type MaxOffersPerBlock = frame_support::traits::ConstU32<4>;
 	#[cfg(feature = "runtime-benchmarks")]

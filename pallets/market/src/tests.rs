@@ -415,36 +415,77 @@ fn missing_readings_count_as_zero_once_the_reading_period_is_over() {
 	});
 }
 
+/// Attested contracts (1 kWh each) of the `(producer, consumer)` pairs whose readings are
+/// `delivered` and `consumed`, due at block 22.
+fn due_contracts(pairs: &[(u64, u64)], delivered: u64, consumed: u64) -> Vec<u64> {
+	let n = pairs.len();
+	let ids: Vec<u64> = pairs
+		.iter()
+		.map(|&(producer, consumer)| {
+			assert_ok!(Market::propose(
+				RuntimeOrigin::signed(producer),
+				consumer,
+				Side::Producer,
+				1_000,
+				PRICE,
+				10,
+				20
+			));
+			let id = Contracts::<Test>::iter_keys().max().unwrap();
+			assert_ok!(Market::accept(RuntimeOrigin::signed(consumer), id));
+			assert_ok!(Market::on_verdict(id, PollKind::Approval, Verdict::Approve));
+			id
+		})
+		.collect();
+	System::set_block_number(21);
+	for id in &ids {
+		assert_ok!(Market::report_reading(RuntimeOrigin::root(), *id, Side::Producer, delivered));
+		assert_ok!(Market::report_reading(RuntimeOrigin::root(), *id, Side::Consumer, consumed));
+		assert_ok!(Market::on_verdict(
+			*id,
+			PollKind::Delivery,
+			Verdict::Quantities { delivered_wh: delivered, consumed_wh: consumed }
+		));
+	}
+	assert_eq!(crate::Due::<Test>::count() as usize, n);
+	ids
+}
+
 #[test]
 fn the_block_hook_settles_at_most_its_budget() {
 	use frame_support::traits::Hooks;
 	run(|| {
-		let ids: Vec<u64> = (0..3)
-			.map(|_| {
-				assert_ok!(Market::propose(RuntimeOrigin::signed(5), 3, Side::Producer, 1_000, PRICE, 10, 20));
-				let id = Contracts::<Test>::iter_keys().max().unwrap();
-				assert_ok!(Market::accept(RuntimeOrigin::signed(3), id));
-				assert_ok!(Market::on_verdict(id, PollKind::Approval, Verdict::Approve));
-				id
-			})
-			.collect();
-		System::set_block_number(21);
-		for id in &ids {
-			assert_ok!(Market::report_reading(RuntimeOrigin::root(), *id, Side::Producer, 1_000));
-			assert_ok!(Market::report_reading(RuntimeOrigin::root(), *id, Side::Consumer, 1_000));
-			assert_ok!(Market::on_verdict(
-				*id,
-				PollKind::Delivery,
-				Verdict::Quantities { delivered_wh: 1_000, consumed_wh: 1_000 }
-			));
-		}
-		assert_eq!(crate::Due::<Test>::count(), 3);
+		// The producer delivers nothing: not a plain settlement, charged the costliest weight.
+		due_contracts(&[(5, 3); 3], 0, 1_000);
 		Market::on_initialize(22);
 		assert_eq!(crate::Due::<Test>::count(), 1, "two per block");
 		Market::on_initialize(23);
 		assert_eq!(crate::Due::<Test>::count(), 0);
 		assert!(Contracts::<Test>::iter().next().is_none());
 		assert_eq!((held(3), held(5)), (0, 0));
+	});
+}
+
+#[test]
+fn plain_settlements_are_charged_their_own_weight_and_more_fit() {
+	use frame_support::traits::Hooks;
+	run(|| {
+		// A budget of four costliest settlements; five plain ones fit in it.
+		MaxSettlements::set(4);
+		due_contracts(&[(1, 3), (2, 3), (1, 5), (2, 5), (5, 3)], 1_000, 1_000);
+		let used = Market::on_initialize(22);
+		let settled = 5 - crate::Due::<Test>::count() as u64;
+		assert_eq!(settled, 5, "more plain settlements fit than MaxSettlementsPerBlock costliest");
+		let (settle, plain) = (
+			|n| <() as crate::WeightInfo>::on_initialize_settle(n),
+			|n| <() as crate::WeightInfo>::on_initialize_settle_plain(n),
+		);
+		let per_plain = plain(1).saturating_sub(plain(0));
+		let expected = <() as crate::WeightInfo>::on_initialize_expire(0)
+			.saturating_add(settle(0).max(plain(0)))
+			.saturating_add(per_plain.saturating_mul(settled));
+		assert_eq!(used, expected);
+		assert!(matches!(last_event(), Event::ContractSettled { producer_default: false, consumer_default: false, .. }));
 	});
 }
 

@@ -48,6 +48,7 @@ pub trait WeightInfo {
 	fn close_readings() -> Weight;
 	fn settle() -> Weight;
 	fn on_initialize_settle(n: u32, ) -> Weight;
+	fn on_initialize_settle_plain(n: u32, ) -> Weight;
 	fn post_offer() -> Weight;
 	fn cancel_offer() -> Weight;
 	fn on_initialize_expire(n: u32, ) -> Weight;
@@ -66,8 +67,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
 	fn propose() -> Weight {
 		// Proof size: measured `790`, estimated `6120`.
-		// Minimum execution time: 31_822_000 picoseconds.
-		Weight::from_parts(34_076_000, 6120)
+		// Minimum execution time: 31_695_000 picoseconds.
+		Weight::from_parts(34_327_000, 6120)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -81,8 +82,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn accept() -> Weight {
 		// Proof size: measured `1195`, estimated `20140`.
-		// Minimum execution time: 31_428_000 picoseconds.
-		Weight::from_parts(34_099_000, 20140)
+		// Minimum execution time: 32_134_000 picoseconds.
+		Weight::from_parts(35_054_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -92,8 +93,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn reject() -> Weight {
 		// Proof size: measured `385`, estimated `6044`.
-		// Minimum execution time: 22_821_000 picoseconds.
-		Weight::from_parts(24_683_000, 6044)
+		// Minimum execution time: 23_079_000 picoseconds.
+		Weight::from_parts(25_101_000, 6044)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -105,8 +106,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn cancel() -> Weight {
 		// Proof size: measured `697`, estimated `20140`.
-		// Minimum execution time: 31_491_000 picoseconds.
-		Weight::from_parts(34_024_000, 20140)
+		// Minimum execution time: 32_040_000 picoseconds.
+		Weight::from_parts(34_699_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -124,8 +125,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn report_reading() -> Weight {
 		// Proof size: measured `1806`, estimated `20140`.
-		// Minimum execution time: 40_825_000 picoseconds.
-		Weight::from_parts(43_884_000, 20140)
+		// Minimum execution time: 41_311_000 picoseconds.
+		Weight::from_parts(44_436_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -137,8 +138,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn close_readings() -> Weight {
 		// Proof size: measured `565`, estimated `20140`.
-		// Minimum execution time: 26_358_000 picoseconds.
-		Weight::from_parts(28_167_000, 20140)
+		// Minimum execution time: 26_484_000 picoseconds.
+		Weight::from_parts(28_851_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -187,9 +188,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Market::OpenContracts` (r:2 w:2)
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn settle() -> Weight {
-		// Proof size: measured `5959`, estimated `41038`.
-		// Minimum execution time: 467_380_000 picoseconds.
-		Weight::from_parts(481_331_000, 41038)
+		// Proof size: measured `5965`, estimated `41038`.
+		// Minimum execution time: 469_345_000 picoseconds.
+		Weight::from_parts(490_237_000, 41038)
 			.saturating_add(T::DbWeight::get().reads(49_u64))
 			.saturating_add(T::DbWeight::get().writes(38_u64))
 	}
@@ -197,39 +198,39 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OffersExpiringAt` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Market::CounterForDue` (r:1 w:1)
 	/// Proof: `Market::CounterForDue` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Market::Due` (r:17 w:16)
+	/// Storage: `Market::Due` (r:129 w:128)
 	/// Proof: `Market::Due` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
-	/// Storage: `Market::Contracts` (r:16 w:16)
+	/// Storage: `Market::Contracts` (r:128 w:128)
 	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
 	/// Storage: `Credit::Params` (r:1 w:0)
 	/// Proof: `Credit::Params` (`max_values`: Some(1), `max_size`: Some(68), added: 563, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::TradingCenter` (r:1 w:0)
 	/// Proof: `Registry::TradingCenter` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	/// Storage: `Credit::Records` (r:32 w:32)
+	/// Storage: `Credit::Records` (r:256 w:256)
 	/// Proof: `Credit::Records` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
-	/// Storage: `Penalty::Shares` (r:32 w:32)
+	/// Storage: `Penalty::Shares` (r:256 w:256)
 	/// Proof: `Penalty::Shares` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Penalty::RewardPerCredit` (r:1 w:1)
 	/// Proof: `Penalty::RewardPerCredit` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Penalty::TotalWeight` (r:1 w:1)
 	/// Proof: `Penalty::TotalWeight` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Members` (r:32 w:0)
+	/// Storage: `Verification::Members` (r:256 w:0)
 	/// Proof: `Verification::Members` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Params` (r:1 w:0)
 	/// Proof: `Verification::Params` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::DrawWeight` (r:32 w:32)
+	/// Storage: `Verification::DrawWeight` (r:256 w:256)
 	/// Proof: `Verification::DrawWeight` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Position` (r:32 w:0)
+	/// Storage: `Verification::Position` (r:256 w:0)
 	/// Proof: `Verification::Position` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Drawn` (r:32 w:0)
+	/// Storage: `Verification::Drawn` (r:256 w:0)
 	/// Proof: `Verification::Drawn` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Tree` (r:45 w:45)
+	/// Storage: `Verification::Tree` (r:269 w:269)
 	/// Proof: `Verification::Tree` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::TreeTotal` (r:1 w:1)
 	/// Proof: `Verification::TreeTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:32 w:32)
+	/// Storage: `Balances::Holds` (r:256 w:256)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:35 w:35)
+	/// Storage: `System::Account` (r:259 w:259)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
 	/// Proof: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
@@ -237,19 +238,56 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Penalty::DustScaled` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: UNKNOWN KEY `0x70c69be8e39a92d8d73b19f5d199c8be` (r:1 w:0)
 	/// Proof: UNKNOWN KEY `0x70c69be8e39a92d8d73b19f5d199c8be` (r:1 w:0)
-	/// Storage: `Market::OpenContracts` (r:32 w:32)
+	/// Storage: `Market::OpenContracts` (r:256 w:256)
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// The range of component `n` is `[0, 16]`.
+	/// The range of component `n` is `[0, 128]`.
 	fn on_initialize_settle(n: u32, ) -> Weight {
-		// Proof size: measured `4152 + n * (1612 ±0)`, estimated `35055 + n * (5206 ±0)`.
-		// Minimum execution time: 4_504_000 picoseconds.
-		Weight::from_parts(70_488_334, 35055)
-			// Standard error: 297_038
-			.saturating_add(Weight::from_parts(399_205_828, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(24_u64))
+		// Proof size: measured `6473 + n * (1427 ±0)`, estimated `34330 + n * (5206 ±0)`.
+		// Minimum execution time: 4_706_000 picoseconds.
+		Weight::from_parts(4_799_000, 34330)
+			// Standard error: 387_802
+			.saturating_add(Weight::from_parts(411_150_066, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(26_u64))
 			.saturating_add(T::DbWeight::get().reads((22_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(18_u64))
+			.saturating_add(T::DbWeight::get().writes(20_u64))
 			.saturating_add(T::DbWeight::get().writes((16_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(n.into()))
+	}
+	/// Storage: `Market::OffersExpiringAt` (r:1 w:0)
+	/// Proof: `Market::OffersExpiringAt` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Storage: `Market::CounterForDue` (r:1 w:1)
+	/// Proof: `Market::CounterForDue` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Market::Due` (r:129 w:128)
+	/// Proof: `Market::Due` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `Market::Contracts` (r:128 w:128)
+	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
+	/// Storage: `Credit::Params` (r:1 w:0)
+	/// Proof: `Credit::Params` (`max_values`: Some(1), `max_size`: Some(68), added: 563, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::TradingCenter` (r:1 w:0)
+	/// Proof: `Registry::TradingCenter` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Credit::Records` (r:256 w:256)
+	/// Proof: `Credit::Records` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:256 w:256)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:257 w:257)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
+	/// Proof: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
+	/// Storage: UNKNOWN KEY `0x70c69be8e39a92d8d73b19f5d199c8be` (r:1 w:0)
+	/// Proof: UNKNOWN KEY `0x70c69be8e39a92d8d73b19f5d199c8be` (r:1 w:0)
+	/// Storage: `Market::OpenContracts` (r:256 w:256)
+	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[0, 128]`.
+	fn on_initialize_settle_plain(n: u32, ) -> Weight {
+		// Proof size: measured `1987 + n * (830 ±0)`, estimated `5339 + n * (5206 ±0)`.
+		// Minimum execution time: 4_475_000 picoseconds.
+		Weight::from_parts(4_665_000, 5339)
+			// Standard error: 72_527
+			.saturating_add(Weight::from_parts(166_802_861, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes((10_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(n.into()))
 	}
 	/// Storage: `Registry::Nodes` (r:1 w:0)
@@ -264,8 +302,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Offers` (`max_values`: None, `max_size`: Some(82), added: 2557, mode: `MaxEncodedLen`)
 	fn post_offer() -> Weight {
 		// Proof size: measured `1237`, estimated `3991`.
-		// Minimum execution time: 28_305_000 picoseconds.
-		Weight::from_parts(30_184_000, 3991)
+		// Minimum execution time: 28_547_000 picoseconds.
+		Weight::from_parts(30_685_000, 3991)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -277,8 +315,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenOffers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn cancel_offer() -> Weight {
 		// Proof size: measured `803`, estimated `3991`.
-		// Minimum execution time: 20_852_000 picoseconds.
-		Weight::from_parts(22_399_000, 3991)
+		// Minimum execution time: 21_082_000 picoseconds.
+		Weight::from_parts(22_767_000, 3991)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -293,10 +331,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 64]`.
 	fn on_initialize_expire(n: u32, ) -> Weight {
 		// Proof size: measured `149 + n * (138 ±0)`, estimated `3991 + n * (2557 ±0)`.
-		// Minimum execution time: 4_554_000 picoseconds.
-		Weight::from_parts(12_016_246, 3991)
-			// Standard error: 14_891
-			.saturating_add(Weight::from_parts(9_907_404, 0).saturating_mul(n.into()))
+		// Minimum execution time: 4_637_000 picoseconds.
+		Weight::from_parts(16_095_740, 3991)
+			// Standard error: 8_529
+			.saturating_add(Weight::from_parts(10_064_476, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -308,62 +346,71 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with ParityDB's database weights (the node's database), for tests and mocks.
 impl WeightInfo for () {
 	fn propose() -> Weight {
-		Weight::from_parts(34_076_000, 6120)
+		Weight::from_parts(34_327_000, 6120)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn accept() -> Weight {
-		Weight::from_parts(34_099_000, 20140)
+		Weight::from_parts(35_054_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn reject() -> Weight {
-		Weight::from_parts(24_683_000, 6044)
+		Weight::from_parts(25_101_000, 6044)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn cancel() -> Weight {
-		Weight::from_parts(34_024_000, 20140)
+		Weight::from_parts(34_699_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn report_reading() -> Weight {
-		Weight::from_parts(43_884_000, 20140)
+		Weight::from_parts(44_436_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn close_readings() -> Weight {
-		Weight::from_parts(28_167_000, 20140)
+		Weight::from_parts(28_851_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn settle() -> Weight {
-		Weight::from_parts(481_331_000, 41038)
+		Weight::from_parts(490_237_000, 41038)
 			.saturating_add(ParityDbWeight::get().reads(49_u64))
 			.saturating_add(ParityDbWeight::get().writes(38_u64))
 	}
 	fn on_initialize_settle(n: u32, ) -> Weight {
-		Weight::from_parts(70_488_334, 35055)
-			.saturating_add(Weight::from_parts(399_205_828, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(24_u64))
+		Weight::from_parts(4_799_000, 34330)
+			.saturating_add(Weight::from_parts(411_150_066, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(26_u64))
 			.saturating_add(ParityDbWeight::get().reads((22_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(18_u64))
+			.saturating_add(ParityDbWeight::get().writes(20_u64))
 			.saturating_add(ParityDbWeight::get().writes((16_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(n.into()))
 	}
+	fn on_initialize_settle_plain(n: u32, ) -> Weight {
+		Weight::from_parts(4_665_000, 5339)
+			.saturating_add(Weight::from_parts(166_802_861, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
+			.saturating_add(ParityDbWeight::get().reads((10_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+			.saturating_add(ParityDbWeight::get().writes((10_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(n.into()))
+	}
 	fn post_offer() -> Weight {
-		Weight::from_parts(30_184_000, 3991)
+		Weight::from_parts(30_685_000, 3991)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn cancel_offer() -> Weight {
-		Weight::from_parts(22_399_000, 3991)
+		Weight::from_parts(22_767_000, 3991)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn on_initialize_expire(n: u32, ) -> Weight {
-		Weight::from_parts(12_016_246, 3991)
-			.saturating_add(Weight::from_parts(9_907_404, 0).saturating_mul(n.into()))
+		Weight::from_parts(16_095_740, 3991)
+			.saturating_add(Weight::from_parts(10_064_476, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
