@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Measures whether the trading calls, settlement with penalty distribution, the concluding vote
+# and a block's share of the validator draw cost the same with 10, 100, 1,000, 10,000 and 100,000
+# registered nodes: runs the `scale_*` benchmarks of pallet_market and pallet_verification
+# (n = 10^e other nodes registered before each measurement) and prints the table of
+# scripts/scale-report.py, which fails if a weight moves by more than 10 %. REPEAT defaults to
+# 3; the run takes about 21 minutes on 2 cores. The raw results go to $OUT (default target/bench-scale).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+REPEAT="${REPEAT:-3}"
+OUT="${OUT:-target/bench-scale}"
+mkdir -p "$OUT"
+cargo build --release --workspace --locked
+run() {
+	local pallet="$1" extrinsics="$2"
+	"$NODE_BIN" benchmark pallet \
+		--runtime "$CARGO_TARGET_DIR/release/wbuild/dpoa-runtime/dpoa_runtime.compact.compressed.wasm" \
+		--genesis-builder runtime \
+		--pallet "$pallet" --extrinsic "$extrinsics" --extra \
+		--steps 5 --repeat "$REPEAT" --min-duration 0 \
+		--json-file "$OUT/$pallet.json" > "$OUT/$pallet.log" 2>&1 ||
+		{ tail -40 "$OUT/$pallet.log"; exit 1; }
+}
+run pallet_market scale_propose,scale_accept,scale_post_offer,scale_report_reading,scale_settle
+run pallet_verification scale_vote,scale_draw
+python3 scripts/scale-report.py "$OUT/pallet_market.json" "$OUT/pallet_verification.json"

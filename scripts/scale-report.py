@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Reads the raw results of the `scale_*` benchmarks (`benchmark pallet --json-file`) and prints,
+for each benchmark and community size n = 10^e, the median execution time, the storage reads and
+writes, and the weight the runtime would charge for them (time + ParityDB's 8 us per read and
+50 us per write, as `ParityDbWeight`). It exits with status 1 if any benchmark's weight at some n
+differs from its weight at n = 10 by more than the tolerance (default 10 %).
+
+Usage: scale-report.py [--tolerance 0.10] RESULTS.json...
+"""
+import argparse
+import json
+import statistics
+import sys
+
+READ_US = 8.0  # ParityDbWeight::get().reads(1), in microseconds
+WRITE_US = 50.0  # ParityDbWeight::get().writes(1)
+
+
+def points(result):
+    """{e: (median time us, reads, writes)} of one benchmark."""
+    times, db = {}, {}
+    for r in result["time_results"]:
+        e = dict((name, value) for name, value in r["components"])["e"]
+        times.setdefault(e, []).append(r["extrinsic_time"] / 1000.0)
+    for r in result["db_results"]:
+        e = dict((name, value) for name, value in r["components"])["e"]
+        db[e] = (r["reads"], r["writes"])
+    return {e: (statistics.median(ts),) + db.get(e, (0, 0)) for e, ts in times.items()}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tolerance", type=float, default=0.10)
+    parser.add_argument("files", nargs="+")
+    args = parser.parse_args()
+    results = []
+    for path in args.files:
+        with open(path) as f:
+            results.extend(json.load(f))
+    failed = []
+    sizes = sorted({e for r in results for e in points(r)})
+    header = "| benchmark | " + " | ".join(f"n = {10**e:,}" for e in sizes) + " | largest change |"
+    print(header)
+    print("|---|" + "---:|" * (len(sizes) + 1))
+    for result in results:
+        name = f'{result["pallet"]}::{result["benchmark"]}'
+        pts = points(result)
+        weights = {e: t + r * READ_US + w * WRITE_US for e, (t, r, w) in pts.items()}
+        base = weights[min(weights)]
+        change = max(abs(w - base) / base for w in weights.values())
+        cells = []
+        for e in sizes:
+            if e in pts:
+                t, r, w = pts[e]
+                cells.append(f"{weights[e]:,.1f} µs ({t:,.1f} µs, r {r}, w {w})")
+            else:
+                cells.append("-")
+        print(f"| {name} | " + " | ".join(cells) + f" | {change * 100:+.1f} % |")
+        if change > args.tolerance:
+            failed.append((name, change))
+    print()
+    print("Each cell: the weight (execution time + reads x 8 µs + writes x 50 µs), then the median")
+    print("execution time and the storage reads and writes.")
+    if failed:
+        for name, change in failed:
+            print(f"NOT FLAT: {name} changes by {change * 100:.1f} % (tolerance "
+                  f"{args.tolerance * 100:.0f} %)")
+        sys.exit(1)
+    print(f"All flat within {args.tolerance * 100:.0f} % from n = 10 to n = {10**max(sizes):,}.")
+
+
+if __name__ == "__main__":
+    main()
