@@ -15,11 +15,17 @@
 //! 2. **Trades**: `--trades` contracts between the dev community's producers and consumers, each
 //!    through its whole lifecycle, driven by the events: `propose` (producer), `accept`
 //!    (consumer), approval votes by the session's validators (`utility.force_batch`es of
-//!    `--votes-per-tx` votes, by as few validators as make the 2/3 quorum), both meters'
-//!    `report_reading` once the window is over, the delivery votes, and settlement by the
-//!    market's block hook. New proposals are submitted as open contracts settle, within
-//!    `MaxOpenContracts` per node. Rate: settlements divided by the time of the blocks from the
-//!    first settlement to the last (the pipeline's steady state).
+//!    `--votes-per-tx` votes, by as few validators as make the 2/3 quorum), both readings
+//!    (`report_reading`) once the window is over, by default from the trading center's metering
+//!    head-end in batches (`--readings-by`), the delivery votes, and settlement by the market's
+//!    block hook. At most `--proposals-per-block` new proposals are offered each
+//!    block, within `MaxOpenContracts` per node, their windows starting five blocks ahead. Rate: settlements divided by the time of the blocks from the
+//!    first settlement to the one before the last (the pipeline's steady state; the last block
+//!    only drains what is left).
+//!
+//! Besides the rates it reports what the blocks were charged per transfer and per lifecycle:
+//! the weight each block of a phase used beyond an empty block's (`System::BlockWeight`),
+//! summed, over the items, so batching and refunds count, and the ceilings that follow.
 //!
 //! The last line of output is
 //! `transfers_per_s=<x> trades_per_s=<y> trade_to_transfer_ratio=<y/x> finality_lag_blocks=<z>`,
@@ -61,12 +67,33 @@ pub struct ThroughputCmd {
 	/// Votes per `utility.force_batch` transaction (each must fit in a block by weight).
 	#[arg(long, default_value_t = 16)]
 	pub votes_per_tx: usize,
+	/// Who reports the meter readings: `center`, the trading center's metering head-end
+	/// (`MeterOrigin`), in `utility.force_batch`es of `--readings-per-tx`; or `meters`, each
+	/// party's meter key in its own transaction.
+	#[arg(long, value_enum, default_value_t = ReadingsBy::Center)]
+	pub readings_by: ReadingsBy,
+	/// New proposals offered per block (the offered load of the trade phase; set it above the
+	/// ceiling to find what the chain sustains).
+	#[arg(long, default_value_t = 400)]
+	pub proposals_per_block: u32,
+	/// Readings per trading-center batch.
+	#[arg(long, default_value_t = 64)]
+	pub readings_per_tx: usize,
 	/// Transactions per JSON-RPC batch request.
 	#[arg(long, default_value_t = 500)]
 	pub batch: usize,
 	/// Give up after this many blocks without progress.
 	#[arg(long, default_value_t = 20)]
 	pub stall_blocks: u32,
+}
+
+/// Who reports meter readings in the trade phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReadingsBy {
+	/// The trading center, in batches.
+	Center,
+	/// Each party's meter key.
+	Meters,
 }
 
 type Result<T> = std::result::Result<T, String>;
@@ -205,6 +232,40 @@ impl Rpc {
 		let info: pallet_transaction_payment::RuntimeDispatchInfo<dpoa_runtime::Balance> =
 			Decode::decode(&mut &bytes[..]).map_err(|e| format!("query_info: {e}"))?;
 		Ok(info.weight)
+	}
+
+	/// The weight block `at` used, all classes (`System::BlockWeight` after it), ref time in ps.
+	fn block_weight(&self, at: Hash) -> Result<u64> {
+		let key =
+			[sp_io::hashing::twox_128(b"System"), sp_io::hashing::twox_128(b"BlockWeight")].concat();
+		let value = self.call(
+			"state_getStorage",
+			json!([sp_core::bytes::to_hex(&key, false), format!("{at:?}")]),
+		)?;
+		let Some(hex) = value.as_str() else { return Ok(0) };
+		let bytes = sp_core::bytes::from_hex(hex).map_err(|e| e.to_string())?;
+		let used: frame_support::dispatch::PerDispatchClass<frame_support::weights::Weight> =
+			Decode::decode(&mut &bytes[..]).map_err(|e| format!("block weight: {e}"))?;
+		Ok(used.total().ref_time())
+	}
+
+	/// The weight blocks `from..=to` used beyond `idle` each (what an empty block uses).
+	fn weight_beyond(&self, from: u32, to: u32, idle: u64) -> Result<u64> {
+		let mut sum = 0u64;
+		for number in from..=to {
+			sum = sum.saturating_add(self.block_weight(self.hash_of(number)?)?.saturating_sub(idle));
+		}
+		Ok(sum)
+	}
+
+	/// What an empty block uses: the least any of the last three blocks used.
+	fn idle_weight(&self) -> Result<u64> {
+		let best = self.best_number()?;
+		let mut least = u64::MAX;
+		for number in best.saturating_sub(2).max(1)..=best {
+			least = least.min(self.block_weight(self.hash_of(number)?)?);
+		}
+		Ok(least)
 	}
 
 	fn validators(&self) -> Result<Vec<(AccountId, u128)>> {
@@ -359,6 +420,25 @@ fn next_block(rpc: &Rpc, after: u32) -> Result<u32> {
 	}
 }
 
+/// The weight the market's hook charges for one plain settlement (no penalty, no credit change,
+/// no grid trade), and the most plain settlements its budget fits in a block.
+fn plain_settlement_weight() -> frame_support::weights::Weight {
+	use pallet_market::WeightInfo as _;
+	type W = <Runtime as pallet_market::Config>::WeightInfo;
+	W::on_initialize_settle_plain(1).saturating_sub(W::on_initialize_settle_plain(0))
+}
+
+/// How many plain settlements the market's hook fits in a block: its budget is
+/// `MaxSettlementsPerBlock` costliest settlements.
+fn plain_settlements_per_block() -> f64 {
+	use pallet_market::WeightInfo as _;
+	type W = <Runtime as pallet_market::Config>::WeightInfo;
+	let worst = W::on_initialize_settle(1).saturating_sub(W::on_initialize_settle(0));
+	let max = <<Runtime as pallet_market::Config>::MaxSettlementsPerBlock as Get<u32>>::get();
+	(worst.ref_time() as f64 * max as f64 / plain_settlement_weight().ref_time().max(1) as f64)
+		.floor()
+}
+
 /// Print what a transfer and each step of a trade lifecycle weigh on this chain (charged weight
 /// plus the base extrinsic weight; the hook's settlement from the runtime's weights), and the
 /// weight-bound ceilings: how many fit in a block's normal-class budget. Returns the ceilings
@@ -395,36 +475,41 @@ fn weight_ceiling(rpc: &Rpc, genesis: Hash) -> Result<(f64, f64)> {
 		kind: PollKind::Approval,
 		verdict: Verdict::Approve,
 	}))?;
+	let attest = weigh(RuntimeCall::Verification(pallet_verification::Call::vote {
+		subject: 0,
+		kind: PollKind::Delivery,
+		verdict: Verdict::Quantities { delivered_wh: 10_000, consumed_wh: 10_000 },
+	}))?;
 	let reading = weigh(RuntimeCall::Market(pallet_market::Call::report_reading {
 		id: 0,
 		side: Side::Producer,
 		quantity_wh: 10_000,
 	}))?;
-	let settle = {
-		use pallet_market::WeightInfo as _;
-		let w = <Runtime as pallet_market::Config>::WeightInfo::on_initialize_settle(1)
-			.saturating_sub(<Runtime as pallet_market::Config>::WeightInfo::on_initialize_settle(0));
-		w
-	};
+	let settle = plain_settlement_weight();
 	// Two validators' votes make the 2/3 quorum of three equal ones, on each of two polls.
-	let votes = 4u64;
+	let votes = 2u64;
 	let lifecycle = propose
 		.saturating_add(accept)
 		.saturating_add(vote.saturating_mul(votes))
+		.saturating_add(attest.saturating_mul(votes))
 		.saturating_add(reading.saturating_mul(2))
 		.saturating_add(settle);
 	let us = |w: Weight| w.ref_time() as f64 / 1e6;
-	eprintln!("throughput: weights (ref time, µs; base extrinsic {:.1} included):", us(base));
+	eprintln!(
+		"throughput: weights as standalone transactions before refunds (ref time, µs; base extrinsic {:.1} included):",
+		us(base)
+	);
 	for (name, w) in [
 		("transfer_keep_alive", transfer),
 		("market.propose", propose),
 		("market.accept", accept),
-		("verification.vote x4", vote.saturating_mul(votes)),
+		("verification.vote approval x2", vote.saturating_mul(votes)),
+		("verification.vote delivery x2", attest.saturating_mul(votes)),
 		("market.report_reading x2", reading.saturating_mul(2)),
-		("settlement by the hook", settle),
+		("plain settlement by the hook", settle),
 		("trade lifecycle", lifecycle),
 	] {
-		eprintln!("throughput:   {name:<26} {:>12.1}", us(w));
+		eprintln!("throughput:   {name:<30} {:>12.1}", us(w));
 	}
 	let slot_secs = dpoa_runtime::SLOT_DURATION as f64 / 1000.0;
 	let per_block = |w: Weight| budget.ref_time() / w.ref_time().max(1);
@@ -462,13 +547,46 @@ impl ThroughputCmd {
 		let ceiling = weight_ceiling(&rpc, genesis)?;
 		let extra = extra_nodes(self.extra_nodes);
 		self.register(&rpc, &mut signer, &mut observed, &extra)?;
-		let transfers_per_s = self.transfers(&rpc, &mut signer, &mut observed, slot_secs)?;
-		let trades_per_s = self.trades(&rpc, &mut signer, &mut observed, slot_secs, extra)?;
+		let idle = rpc.idle_weight()?;
+		let (transfers_per_s, transfer_cost) =
+			self.transfers(&rpc, &mut signer, &mut observed, slot_secs, idle)?;
+		let (trades_per_s, lifecycle_cost) =
+			self.trades(&rpc, &mut signer, &mut observed, slot_secs, extra, idle)?;
 		let ratio = if transfers_per_s > 0.0 { trades_per_s / transfers_per_s } else { 0.0 };
 		eprintln!(
-			"throughput: measured/ceiling: transfers {:.0} %, trades {:.0} %",
+			"throughput: measured/ceiling by standalone weights: transfers {:.0} %, trades {:.0} %",
 			100.0 * transfers_per_s / ceiling.0,
 			100.0 * trades_per_s / ceiling.1
+		);
+		// What the blocks were actually charged (refunds and batches included), per item.
+		let weights = <Runtime as frame_system::Config>::BlockWeights::get();
+		let budget = weights
+			.get(frame_support::dispatch::DispatchClass::Normal)
+			.max_total
+			.unwrap_or(weights.max_block)
+			.ref_time() as f64;
+		let per_block = |cost: f64| if cost > 0.0 { budget / cost } else { 0.0 };
+		// A lifecycle's settlement is the hook's (mandatory, outside the normal budget, bounded
+		// by its own budget); the rest is transactions in the normal budget.
+		let settle = plain_settlement_weight().ref_time() as f64;
+		let lifecycles_per_block =
+			per_block(lifecycle_cost - settle).min(plain_settlements_per_block()).floor();
+		eprintln!(
+			"throughput: charged per item (block weight beyond an empty block's {:.1} µs): transfer {:.1} µs, trade lifecycle {:.1} µs, lifecycle / transfer = {:.2}",
+			idle as f64 / 1e6,
+			transfer_cost / 1e6,
+			lifecycle_cost / 1e6,
+			if transfer_cost > 0.0 { lifecycle_cost / transfer_cost } else { 0.0 },
+		);
+		eprintln!(
+			"throughput: ceiling by charged weight: {:.0} transfers per block; {:.0} trade lifecycles per block (normal budget / {:.1} µs of transactions each: {:.0}; the hook's plain settlements: {:.0}); measured: {:.0} % and {:.0} %",
+			per_block(transfer_cost).floor(),
+			lifecycles_per_block,
+			(lifecycle_cost - settle) / 1e6,
+			per_block(lifecycle_cost - settle).floor(),
+			plain_settlements_per_block(),
+			100.0 * transfers_per_s * slot_secs / per_block(transfer_cost).floor().max(1.0),
+			100.0 * trades_per_s * slot_secs / lifecycles_per_block.max(1.0),
 		);
 		println!(
 			"transfers_per_s={transfers_per_s:.1} trades_per_s={trades_per_s:.2} trade_to_transfer_ratio={ratio:.4} finality_lag_blocks={}",
@@ -483,7 +601,8 @@ impl ThroughputCmd {
 		signer: &mut Signer,
 		observed: &mut Observed,
 		slot_secs: f64,
-	) -> Result<f64> {
+		idle: u64,
+	) -> Result<(f64, f64)> {
 		// Every funded dev account sends; the recipients are fresh accounts.
 		let senders: Vec<sr25519::Pair> = Sr25519Keyring::iter()
 			.map(|k| k.pair())
@@ -525,11 +644,12 @@ impl ThroughputCmd {
 		let included = total - pending.len();
 		let blocks = last_block - first_block + 1;
 		eprintln!("throughput: {included} of {total} transfers in {blocks} blocks");
+		let cost = rpc.weight_beyond(first_block, last_block, idle)? as f64 / included as f64;
 		// The sustained rate: the last block only drains what is left, so it is left out.
 		if blocks == 1 {
-			return Ok(included as f64 / slot_secs);
+			return Ok((included as f64 / slot_secs, cost));
 		}
-		Ok((included - in_last) as f64 / ((blocks - 1) as f64 * slot_secs))
+		Ok(((included - in_last) as f64 / ((blocks - 1) as f64 * slot_secs), cost))
 	}
 
 	/// Set-up, not measured: the trading center registers the extra nodes and funds them and
@@ -592,7 +712,8 @@ impl ThroughputCmd {
 		observed: &mut Observed,
 		slot_secs: f64,
 		extra: Vec<Node>,
-	) -> Result<f64> {
+		idle: u64,
+	) -> Result<(f64, f64)> {
 		let mut nodes = community();
 		nodes.extend(extra);
 		let producers: Vec<usize> = (0..nodes.len()).filter(|i| nodes[*i].2).collect();
@@ -632,16 +753,23 @@ impl ThroughputCmd {
 		let mut contracts: BTreeMap<u64, (usize, usize, u32, u8)> = BTreeMap::new();
 		let mut awaiting_readings: BTreeSet<u64> = BTreeSet::new();
 		let (mut first_settled, mut last_settled) = (None::<u32>, 0u32);
-		let mut settled_after_first = 0u32;
+		// Settlements per block.
+		let mut settled_in: BTreeMap<u32, u32> = BTreeMap::new();
 		let mut seen = rpc.best_number()?;
+		let phase_start = seen + 1;
 		let mut stalled = 0;
 		let started = Instant::now();
 		loop {
 			let mut txs = Vec::new();
-			// New proposals within every node's open-contract limit.
-			let window = seen + 3;
+			// New proposals within every node's open-contract limit; their window starts a few
+			// blocks ahead, so that proposals a full block pushes to the next still fit.
+			let window = seen + 5;
 			let mut tries = 0;
-			while proposed < self.trades && tries < producers.len() * consumers.len() {
+			let mut this_block = 0;
+			while proposed < self.trades &&
+				this_block < self.proposals_per_block &&
+				tries < producers.len() * consumers.len()
+			{
 				let p = producers[next_pair % producers.len()];
 				let c = consumers[(next_pair / producers.len() + next_pair) % consumers.len()];
 				next_pair += 1;
@@ -652,6 +780,7 @@ impl ThroughputCmd {
 				open[p] += 1;
 				open[c] += 1;
 				proposed += 1;
+				this_block += 1;
 				let call = RuntimeCall::Market(pallet_market::Call::propose {
 					counterparty: AccountId::from(nodes[c].0.public()),
 					side: Side::Producer,
@@ -685,8 +814,8 @@ impl ThroughputCmd {
 							else {
 								continue;
 							};
-							// Its window ends at most two blocks after its proposal's.
-							contracts.insert(id, (*p, *c, number + 2, 0));
+							// Its window ends at most five blocks after its proposal's.
+							contracts.insert(id, (*p, *c, number + 5, 0));
 							accepts.push((id, *c));
 						},
 						MarketEvent::ContractAccepted { id } => approval_polls.push(id),
@@ -706,9 +835,8 @@ impl ThroughputCmd {
 								open[p] -= 1;
 								open[c] -= 1;
 								settled += 1;
-								if *first_settled.get_or_insert(number) < number {
-									settled_after_first += 1;
-								}
+								first_settled.get_or_insert(number);
+								*settled_in.entry(number).or_default() += 1;
 								last_settled = number;
 							}
 						},
@@ -738,6 +866,7 @@ impl ThroughputCmd {
 				.copied()
 				.filter(|id| contracts.get(id).map_or(true, |c| best >= c.2))
 				.collect();
+			let mut center_readings = Vec::new();
 			for id in due {
 				awaiting_readings.remove(&id);
 				let Some(&(p, c, ..)) = contracts.get(&id) else { continue };
@@ -747,8 +876,16 @@ impl ThroughputCmd {
 						side,
 						quantity_wh: QUANTITY_WH,
 					});
-					txs.push(signer.sign(rpc, &nodes[who].1, call)?);
+					match self.readings_by {
+						ReadingsBy::Meters => txs.push(signer.sign(rpc, &nodes[who].1, call)?),
+						ReadingsBy::Center => center_readings.push(call),
+					}
 				}
+			}
+			for chunk in center_readings.chunks(self.readings_per_tx.max(1)) {
+				let call =
+					RuntimeCall::Utility(pallet_utility::Call::force_batch { calls: chunk.to_vec() });
+				txs.push(signer.sign(rpc, &dev_pair("Alice"), call)?);
 			}
 			// One batch of votes per voting validator.
 			let verdict = Verdict::Quantities { delivered_wh: QUANTITY_WH, consumed_wh: QUANTITY_WH };
@@ -787,11 +924,14 @@ impl ThroughputCmd {
 		}
 		let Some(first) = first_settled else { return Err("no trade settled".into()) };
 		eprintln!("throughput: {settled} of {} trades settled, #{first}..#{last_settled}", self.trades);
-		// Steady state: what settled after the first settling block, over the blocks since.
+		// Every block of the phase: its weight is all the lifecycles' steps.
+		let cost = rpc.weight_beyond(phase_start, last_settled, idle)? as f64 / settled as f64;
+		// Steady state: the settling blocks but the last, which only drains what is left.
 		let blocks = last_settled - first;
 		if blocks == 0 {
-			return Ok(settled as f64 / slot_secs);
+			return Ok((settled as f64 / slot_secs, cost));
 		}
-		Ok(settled_after_first as f64 / (blocks as f64 * slot_secs))
+		let steady: u32 = settled_in.range(first..last_settled).map(|(_, n)| n).sum();
+		Ok((steady as f64 / (blocks as f64 * slot_secs), cost))
 	}
 }
