@@ -92,6 +92,45 @@ fn community<T: Config>(e: u32) {
 	frame_system::Pallet::<T>::reset_events();
 }
 
+/// Reads `k` members' accounts spread over a community of `10^e` (the scale controls).
+fn read_members<T: Config>(e: u32, k: u32) {
+	let n = 10u32.pow(e);
+	for i in 0..k {
+		let member: T::AccountId = account("member", (i * 7919) % n, 0);
+		core::hint::black_box(frame_system::Account::<T>::get(&member));
+	}
+}
+
+/// `k` registered producer-consumer pairs (the scale controls).
+fn fresh_pairs<T: Config>(k: u32) -> alloc::vec::Vec<(T::AccountId, T::AccountId)> {
+	(0..k)
+		.map(|i| {
+			let producer: T::AccountId = account("producer", i, 0);
+			let consumer: T::AccountId = account("consumer", i, 0);
+			T::BenchmarkHelper::register(&producer, Role::Producer, &account("producer-meter", i, 0));
+			T::BenchmarkHelper::register(&consumer, Role::Consumer, &account("consumer-meter", i, 0));
+			(producer, consumer)
+		})
+		.collect()
+}
+
+/// Each pair proposes one contract (the scale controls).
+fn propose_all<T: Config>(pairs: alloc::vec::Vec<(T::AccountId, T::AccountId)>) {
+	let now = frame_system::Pallet::<T>::block_number();
+	for (producer, consumer) in pairs {
+		Pallet::<T>::propose(
+			RawOrigin::Signed(producer).into(),
+			consumer,
+			Side::Producer,
+			QUANTITY,
+			T::MinPrice::get(),
+			now + 10u32.into(),
+			now + 20u32.into(),
+		)
+		.expect("valid proposal");
+	}
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -318,6 +357,55 @@ mod benchmarks {
 		#[block]
 		{
 			core::hint::black_box(frame_system::Account::<T>::get(&member));
+		}
+	}
+
+	/// Control: `k = 100` reads of distinct members' accounts (spread over the community); with
+	/// `scale_control_reads_5000` it separates the cost per read from what a measured block
+	/// pays once (scripts/scale-report.py).
+	#[benchmark(extra)]
+	fn scale_control_reads_100(e: Linear<1, 5>) {
+		community::<T>(e);
+
+		#[block]
+		{
+			read_members::<T>(e, 100);
+		}
+	}
+
+	/// Control: `k = 5000` reads, as `scale_control_reads_100`.
+	#[benchmark(extra)]
+	fn scale_control_reads_5000(e: Linear<1, 5>) {
+		community::<T>(e);
+
+		#[block]
+		{
+			read_members::<T>(e, 5000);
+		}
+	}
+
+	/// Control: 100 proposals by 100 fresh pairs; with `scale_control_proposes_5000` it gives
+	/// the cost of one proposal without what a measured block pays once.
+	#[benchmark(extra)]
+	fn scale_control_proposes_100(e: Linear<1, 5>) {
+		community::<T>(e);
+		let pairs = fresh_pairs::<T>(100);
+
+		#[block]
+		{
+			propose_all::<T>(pairs);
+		}
+	}
+
+	/// Control: 5000 proposals, as `scale_control_proposes_100`.
+	#[benchmark(extra)]
+	fn scale_control_proposes_5000(e: Linear<1, 5>) {
+		community::<T>(e);
+		let pairs = fresh_pairs::<T>(5000);
+
+		#[block]
+		{
+			propose_all::<T>(pairs);
 		}
 	}
 
