@@ -3,7 +3,7 @@
 # load generator `dpoa-node throughput` against it (balance transfers, then complete trade
 # lifecycles; finality lag throughout) and stops the node. The last line is
 #   transfers_per_s=<x> trades_per_s=<y> trade_to_transfer_ratio=<y/x> finality_lag_blocks=<z>
-# TRANSFERS and TRADES set the load (defaults 15000 and 3000); extra arguments go to the tool.
+# TRANSFERS and TRADES set the load (defaults 15000 and 12000); extra arguments go to the tool.
 # The tool waits for the node's first block. Needs the built node (scripts/run-dev.sh or scripts/test.sh builds it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,4 +17,4 @@ node=$!
 trap 'kill $node 2>/dev/null || true; wait $node 2>/dev/null || true' EXIT
 echo "node log: $log" >&2
 "$NODE_BIN" throughput --rpc "127.0.0.1:$port" \
-	--transfers "${TRANSFERS:-15000}" --trades "${TRADES:-3000}" "$@"
+	--transfers "${TRANSFERS:-15000}" --trades "${TRADES:-12000}" "$@"

@@ -19,9 +19,10 @@
 //!    (`report_reading`) once the window is over, by default from the trading center's metering
 //!    head-end in batches (`--readings-by`), the delivery votes, and settlement by the market's
 //!    block hook. At most `--proposals-per-block` new proposals are offered each
-//!    block, within `MaxOpenContracts` per node, their windows starting five blocks ahead. Rate: settlements divided by the time of the blocks from the
-//!    first settlement to the one before the last (the pipeline's steady state; the last block
-//!    only drains what is left).
+//!    block, within `MaxOpenContracts` per node, their windows starting five blocks ahead. Rate: settlements divided by the time of the
+//!    blocks that settled while new proposals were still being offered (the pipeline's steady
+//!    state, every stage competing for the block); a load too short for that is measured while
+//!    the pipeline drains, with a warning, since that overstates the rate.
 //!
 //! Besides the rates it reports what the blocks were charged per transfer and per lifecycle:
 //! the weight each block of a phase used beyond an empty block's (`System::BlockWeight`),
@@ -74,7 +75,7 @@ pub struct ThroughputCmd {
 	pub readings_by: ReadingsBy,
 	/// New proposals offered per block (the offered load of the trade phase; set it above the
 	/// ceiling to find what the chain sustains).
-	#[arg(long, default_value_t = 400)]
+	#[arg(long, default_value_t = 500)]
 	pub proposals_per_block: u32,
 	/// Readings per trading-center batch.
 	#[arg(long, default_value_t = 64)]
@@ -757,6 +758,8 @@ impl ThroughputCmd {
 		let mut settled_in: BTreeMap<u32, u32> = BTreeMap::new();
 		let mut seen = rpc.best_number()?;
 		let phase_start = seen + 1;
+		// The last block after which new proposals were still offered.
+		let mut last_offered = None::<u32>;
 		let mut stalled = 0;
 		let started = Instant::now();
 		loop {
@@ -793,6 +796,7 @@ impl ThroughputCmd {
 			}
 			if !txs.is_empty() {
 				rpc.submit(&txs, self.batch)?;
+				last_offered = Some(seen);
 			}
 			if settled + failed >= self.trades || stalled >= self.stall_blocks {
 				break;
@@ -926,12 +930,28 @@ impl ThroughputCmd {
 		eprintln!("throughput: {settled} of {} trades settled, #{first}..#{last_settled}", self.trades);
 		// Every block of the phase: its weight is all the lifecycles' steps.
 		let cost = rpc.weight_beyond(phase_start, last_settled, idle)? as f64 / settled as f64;
-		// Steady state: the settling blocks but the last, which only drains what is left.
-		let blocks = last_settled - first;
+		// Steady state: the blocks that settled while new proposals were still offered, so that
+		// settling competed with the rest of the pipeline for the block. A load too short to
+		// have such blocks is measured while the pipeline drains, which overstates the rate.
+		let offered_until = last_offered.unwrap_or(first).saturating_add(1);
+		let (from, to) = if offered_until >= first + 2 {
+			(first, offered_until.min(last_settled))
+		} else {
+			eprintln!(
+				"throughput: WARNING: no block settled while proposals were still offered; the \
+				 trade rate is measured while the pipeline drains (raise --trades)"
+			);
+			(first, last_settled)
+		};
+		let blocks = to - from;
 		if blocks == 0 {
 			return Ok((settled as f64 / slot_secs, cost));
 		}
-		let steady: u32 = settled_in.range(first..last_settled).map(|(_, n)| n).sum();
+		let steady: u32 = settled_in.range(from..to).map(|(_, n)| n).sum();
+		eprintln!(
+			"throughput: steady state #{from}..#{}: {steady} settled in {blocks} blocks",
+			to - 1
+		);
 		Ok((steady as f64 / (blocks as f64 * slot_secs), cost))
 	}
 }
