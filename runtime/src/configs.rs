@@ -288,8 +288,8 @@ impl pallet_market::Config for Runtime {
 	/// Meters have 10 blocks (one minute) after a window to report.
 	type ReadingPeriod = ConstU32<10>;
 	/// The hook settles attested contracts within the weight of 256 settlements with penalties
-	/// (256 x 1.39 ms = 355 ms, inside the quarter of the 2 s block that normal transactions
-	/// leave); a plain settlement weighs 0.75 ms, so up to 475 of those fit
+	/// (256 x 1.43 ms = 367 ms, inside the quarter of the 2 s block that normal transactions
+	/// leave); a plain settlement weighs 0.76 ms, so up to 483 of those fit
 	/// (docs/PERFORMANCE.md). More wait for the next block or `settle`.
 	type MaxSettlementsPerBlock = ConstU32<256>;
 	type MaxOpenOffers = ConstU32<16>;
