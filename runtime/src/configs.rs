@@ -294,6 +294,9 @@ impl pallet_market::Config for Runtime {
 	type MaxSettlementsPerBlock = ConstU32<256>;
 	type MaxOpenOffers = ConstU32<16>;
 	type MaxOffersPerBlock = ConstU32<64>;
+	/// Acceptances are signed like transactions: sr25519, ed25519 or ECDSA account keys.
+	type Signature = crate::Signature;
+	type Signer = <crate::Signature as sp_runtime::traits::Verify>::Signer;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MarketBenchmarkHelper;
 	type WeightInfo = pallet_market::weights::SubstrateWeight<Runtime>;
@@ -304,7 +307,9 @@ impl pallet_market::Config for Runtime {
 pub struct MarketBenchmarkHelper;
 
 #[cfg(feature = "runtime-benchmarks")]
-impl pallet_market::BenchmarkHelper<AccountId> for MarketBenchmarkHelper {
+impl pallet_market::BenchmarkHelper<AccountId, sp_runtime::MultiSigner, crate::Signature>
+	for MarketBenchmarkHelper
+{
 	fn register(who: &AccountId, role: energy_primitives::Role, meter: &AccountId) {
 		use frame_support::traits::fungible::Mutate;
 		let _ = Balances::set_balance(who, 1_000_000 * UNIT);
@@ -312,6 +317,23 @@ impl pallet_market::BenchmarkHelper<AccountId> for MarketBenchmarkHelper {
 		let _ = Balances::set_balance(&GridAccount::get(), 1_000_000 * UNIT);
 		Registry::register(RuntimeOrigin::root(), who.clone(), role, meter.clone(), MaxCapacity::get())
 			.expect("a fresh node registers");
+	}
+
+	/// An sr25519 key of the benchmark CLI's keystore: a transaction's usual signature.
+	fn signer() -> sp_runtime::MultiSigner {
+		use sp_runtime::{app_crypto::sr25519::AppPublic, RuntimeAppPublic};
+		sp_core::sr25519::Public::from(AppPublic::generate_pair(None)).into()
+	}
+
+	fn sign(signer: &sp_runtime::MultiSigner, message: &[u8]) -> crate::Signature {
+		use sp_runtime::{app_crypto::sr25519::AppPublic, RuntimeAppPublic};
+		let sp_runtime::MultiSigner::Sr25519(public) = signer else {
+			panic!("the benchmark signer is sr25519");
+		};
+		let signature = AppPublic::from(*public)
+			.sign(&message)
+			.expect("the keystore holds the key it generated");
+		sp_core::sr25519::Signature::from(signature).into()
 	}
 }
 

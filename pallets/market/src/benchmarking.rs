@@ -165,6 +165,49 @@ mod benchmarks {
 		assert_eq!(Contracts::<T>::get(id).map(|c| c.status), Some(ContractStatus::AwaitingApproval));
 	}
 
+	/// A proposal with the counterparty's acceptance signature: the signature check, the
+	/// proposal and the approval poll's opening.
+	#[benchmark]
+	fn propose_signed() {
+		let producer = node::<T>("producer", Role::Producer);
+		let signer = T::BenchmarkHelper::signer();
+		let consumer = signer.clone().into_account();
+		T::BenchmarkHelper::register(&consumer, Role::Consumer, &account("consumer-meter", 0, 0));
+		let now = frame_system::Pallet::<T>::block_number();
+		let (window_start, window_end) = (now + 10u32.into(), now + 20u32.into());
+		let acceptance = Acceptance {
+			genesis_hash: frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero()),
+			proposer: producer.clone(),
+			nonce: 0,
+			counterparty: consumer.clone(),
+			side: Side::Producer,
+			quantity_wh: QUANTITY,
+			price: T::MinPrice::get(),
+			window_start,
+			window_end,
+		};
+		let signature = T::BenchmarkHelper::sign(&signer, &acceptance.message());
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(producer.clone()),
+			consumer,
+			Side::Producer,
+			QUANTITY,
+			T::MinPrice::get(),
+			window_start,
+			window_end,
+			0,
+			signature,
+		);
+
+		assert_eq!(
+			Contracts::<T>::get(0).map(|c| c.status),
+			Some(ContractStatus::AwaitingApproval)
+		);
+		assert_eq!(ProposalNonces::<T>::get(&producer), 1);
+	}
+
 	#[benchmark]
 	fn reject() {
 		let (id, _, consumer) = proposed::<T>(0);

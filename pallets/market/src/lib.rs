@@ -6,7 +6,9 @@
 //!
 //! Either party proposes a contract (counterparty, quantity in Wh, price per kWh, delivery
 //! window) with [`Pallet::propose`]; the counterparty accepts ([`Pallet::accept`]) or rejects it;
-//! the proposer may cancel it until it is approved. Acceptance opens an approval poll for the
+//! the proposer may cancel it until it is approved. Proposal and acceptance can also be one
+//! transaction: the counterparty signs an [`Acceptance`] of the terms off chain and the proposer
+//! submits it with [`Pallet::propose_signed`]. Acceptance opens an approval poll for the
 //! session's validators (`Config::Verifier`); their verdict (or the trading center's, after the
 //! deadline) comes back through [`energy_primitives::OnVerdict`]. On approval the contract
 //! becomes active: both parties pay the contract fee to the trading center, and what settlement
@@ -76,6 +78,7 @@ use frame_support::{
 	weights::WeightMeter,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::traits::{IdentifyAccount, Verify, Zero};
 
 pub use pallet::*;
 pub use weights::WeightInfo;
@@ -85,10 +88,14 @@ pub type ContractId = u64;
 
 /// Sets up what the market's benchmarks need from the pallets it is coupled to.
 #[cfg(feature = "runtime-benchmarks")]
-pub trait BenchmarkHelper<AccountId> {
+pub trait BenchmarkHelper<AccountId, Signer, Signature> {
 	/// Make `who` an active node with `role`, the largest capacity and meter key `meter`, and
 	/// give it plenty of funds.
 	fn register(who: &AccountId, role: energy_primitives::Role, meter: &AccountId);
+	/// A new key pair's public key, to sign acceptances with.
+	fn signer() -> Signer;
+	/// `signer`'s signature of `message`.
+	fn sign(signer: &Signer, message: &[u8]) -> Signature;
 }
 
 /// Where a contract is in its life.
@@ -191,6 +198,48 @@ pub enum Side {
 	Consumer,
 }
 
+/// The domain that separates a counterparty's acceptance signature from any other message its
+/// key signs: the signed message is this tag followed by the SCALE-encoded [`Acceptance`].
+pub const ACCEPTANCE_CONTEXT: &[u8] = b"dpoa-market/acceptance";
+
+/// What a counterparty signs off chain to accept a contract before it is proposed
+/// ([`Pallet::propose_signed`]): the terms, who may propose them, with which of the proposer's
+/// proposal nonces, on which chain. The nonce makes each signature good for one contract.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Acceptance<AccountId, BlockNumber, Hash> {
+	/// The chain's genesis hash.
+	pub genesis_hash: Hash,
+	/// Who proposes (submits) the contract.
+	pub proposer: AccountId,
+	/// The proposal nonce: at least the proposer's [`ProposalNonces`] entry when proposed.
+	pub nonce: u32,
+	/// Who signs: the counterparty.
+	pub counterparty: AccountId,
+	/// Whether the proposer sells (`Producer`) or buys (`Consumer`).
+	pub side: Side,
+	/// `Q_treaty`, in Wh.
+	pub quantity_wh: WattHours,
+	/// `P_treaty`, per kWh.
+	pub price: Balance,
+	/// The first block of the delivery window.
+	pub window_start: BlockNumber,
+	/// The last block of the delivery window.
+	pub window_end: BlockNumber,
+}
+
+impl<AccountId: Encode, BlockNumber: Encode, Hash: Encode>
+	Acceptance<AccountId, BlockNumber, Hash>
+{
+	/// The message the counterparty signs: [`ACCEPTANCE_CONTEXT`] and the encoded acceptance.
+	pub fn message(&self) -> alloc::vec::Vec<u8> {
+		let mut message = ACCEPTANCE_CONTEXT.to_vec();
+		self.encode_to(&mut message);
+		message
+	}
+}
+
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -260,9 +309,14 @@ pub mod pallet {
 		/// The most offers whose windows start in the same block (they expire together).
 		#[pallet::constant]
 		type MaxOffersPerBlock: Get<u32>;
-		/// Sets up registered, funded nodes for the benchmarks.
+		/// A counterparty's signature of an [`Acceptance`] ([`Pallet::propose_signed`]).
+		type Signature: Verify<Signer = Self::Signer> + Parameter;
+		/// The public key behind a [`Config::Signature`]; it identifies the counterparty's
+		/// account.
+		type Signer: IdentifyAccount<AccountId = Self::AccountId> + Clone;
+		/// Sets up registered, funded nodes and signing keys for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
-		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId, Self::Signer, Self::Signature>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -315,6 +369,12 @@ pub mod pallet {
 	/// How many offers each node has published.
 	#[pallet::storage]
 	pub type OpenOffers<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
+	/// Each proposer's lowest usable proposal nonce: a counterparty's [`Acceptance`] for
+	/// [`Pallet::propose_signed`] must name this or a higher one, and using it moves this past.
+	#[pallet::storage]
+	pub type ProposalNonces<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
 	/// How many open contracts each node has.
 	#[pallet::storage]
@@ -509,6 +569,12 @@ pub mod pallet {
 		NotOfferOwner,
 		/// The meters may still report: the reading period has not run out.
 		ReadingPeriodNotOver,
+		/// The counterparty's signature is not of these terms, this proposer, this nonce and this
+		/// chain, or not by the counterparty.
+		BadAcceptanceSignature,
+		/// The proposal nonce is below the proposer's [`ProposalNonces`] entry: used already, or
+		/// passed over.
+		StaleProposalNonce,
 	}
 
 	#[pallet::call]
@@ -541,55 +607,83 @@ pub mod pallet {
 			window_end: BlockNumberFor<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let own_role = T::Registry::active_role(&who).ok_or(Error::<T>::NotActive)?;
-			let their_role =
-				T::Registry::active_role(&counterparty).ok_or(Error::<T>::CounterpartyNotActive)?;
-			ensure!(who != counterparty, Error::<T>::SelfContract);
-			let (producer, consumer, producer_role, consumer_role) = match side {
-				Side::Producer => (who.clone(), counterparty, own_role, their_role),
-				Side::Consumer => (counterparty, who.clone(), their_role, own_role),
+			Self::do_propose(
+				who,
+				counterparty,
+				side,
+				quantity_wh,
+				price,
+				window_start,
+				window_end,
+				ContractStatus::Proposed,
+			)?;
+			Ok(())
+		}
+
+		/// Propose a contract that the counterparty has already accepted, in one transaction:
+		/// the counterparty signed an [`Acceptance`] of these terms off chain, and the
+		/// validators' approval poll opens at once. What [`Pallet::propose`] and
+		/// [`Pallet::accept`] do as two transactions, for one transaction's overhead.
+		///
+		/// - Origin: signed, an active node whose role fits `side` (the proposer).
+		/// - `counterparty`, `side`, `quantity_wh`, `price`, `window_start`, `window_end`: as
+		///   for [`Pallet::propose`].
+		/// - `nonce`: the proposal nonce the acceptance names: at least the caller's
+		///   [`ProposalNonces`] entry, which this call sets to `nonce + 1`, so a signature serves
+		///   once and an acceptance of a lower nonce than one used is void. Any increasing
+		///   sequence serves (the caller's account nonce, for one); a failed call spends none.
+		/// - `signature`: the counterparty's signature of [`Acceptance::message`] for these
+		///   terms, this chain's genesis hash, the caller and `nonce`.
+		///
+		/// Errors: [`Error::StaleProposalNonce`], [`Error::BadAcceptanceSignature`], those of
+		/// [`Pallet::propose`], and the verifier's error if it cannot open a poll. Emits [`Event::ContractProposed`] and
+		/// [`Event::ContractAccepted`].
+		///
+		/// Complexity: `O(1)`.
+		#[pallet::call_index(9)]
+		#[pallet::weight(<T as Config>::WeightInfo::propose_signed())]
+		#[allow(clippy::too_many_arguments)]
+		pub fn propose_signed(
+			origin: OriginFor<T>,
+			counterparty: T::AccountId,
+			side: Side,
+			quantity_wh: WattHours,
+			price: Balance,
+			window_start: BlockNumberFor<T>,
+			window_end: BlockNumberFor<T>,
+			nonce: u32,
+			signature: T::Signature,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(nonce >= ProposalNonces::<T>::get(&who), Error::<T>::StaleProposalNonce);
+			let acceptance = Acceptance {
+				genesis_hash: frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero()),
+				proposer: who.clone(),
+				nonce,
+				counterparty: counterparty.clone(),
+				side,
+				quantity_wh,
+				price,
+				window_start,
+				window_end,
 			};
-			ensure!(producer_role.can_supply(), Error::<T>::ProducerRoleMismatch);
-			ensure!(consumer_role.can_consume(), Error::<T>::ConsumerRoleMismatch);
-			ensure!(quantity_wh > 0, Error::<T>::ZeroQuantity);
-			let capacity = |a: &T::AccountId| T::Registry::capacity_wh(a).unwrap_or_default();
 			ensure!(
-				quantity_wh <= capacity(&producer) && quantity_wh <= capacity(&consumer),
-				Error::<T>::QuantityTooLarge
+				signature.verify(&acceptance.message()[..], &counterparty),
+				Error::<T>::BadAcceptanceSignature
 			);
-			Self::ensure_terms(Some(price), window_start, window_end)?;
-			for party in [&producer, &consumer] {
-				ensure!(
-					OpenContracts::<T>::get(party) < T::MaxOpenContracts::get(),
-					Error::<T>::TooManyOpenContracts
-				);
-			}
-			for party in [&producer, &consumer] {
-				OpenContracts::<T>::mutate(party, |n| *n = n.saturating_add(1));
-			}
-			let id = NextContractId::<T>::mutate(|next| {
-				let id = *next;
-				*next = next.saturating_add(1);
-				id
-			});
-			Contracts::<T>::insert(
-				id,
-				Contract {
-					producer: producer.clone(),
-					consumer: consumer.clone(),
-					proposed_by_producer: side == Side::Producer,
-					quantity_wh,
-					price,
-					window_start,
-					window_end,
-					status: ContractStatus::Proposed,
-					consumer_held: 0,
-					producer_held: 0,
-					delivered_wh: None,
-					consumed_wh: None,
-				},
-			);
-			Self::deposit_event(Event::ContractProposed { id, producer, consumer, quantity_wh, price });
+			ProposalNonces::<T>::insert(&who, nonce.saturating_add(1));
+			let id = Self::do_propose(
+				who,
+				counterparty,
+				side,
+				quantity_wh,
+				price,
+				window_start,
+				window_end,
+				ContractStatus::AwaitingApproval,
+			)?;
+			T::Verifier::open(id, PollKind::Approval)?;
+			Self::deposit_event(Event::ContractAccepted { id });
 			Ok(())
 		}
 
@@ -928,6 +1022,70 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		meter.consumed()
+	}
+
+	/// Check a proposal's terms and record it with `status`; its id.
+	#[allow(clippy::too_many_arguments)]
+	fn do_propose(
+		who: T::AccountId,
+		counterparty: T::AccountId,
+		side: Side,
+		quantity_wh: WattHours,
+		price: Balance,
+		window_start: BlockNumberFor<T>,
+		window_end: BlockNumberFor<T>,
+		status: ContractStatus,
+	) -> Result<ContractId, DispatchError> {
+		let own_role = T::Registry::active_role(&who).ok_or(Error::<T>::NotActive)?;
+		let their_role =
+			T::Registry::active_role(&counterparty).ok_or(Error::<T>::CounterpartyNotActive)?;
+		ensure!(who != counterparty, Error::<T>::SelfContract);
+		let (producer, consumer, producer_role, consumer_role) = match side {
+			Side::Producer => (who.clone(), counterparty, own_role, their_role),
+			Side::Consumer => (counterparty, who.clone(), their_role, own_role),
+		};
+		ensure!(producer_role.can_supply(), Error::<T>::ProducerRoleMismatch);
+		ensure!(consumer_role.can_consume(), Error::<T>::ConsumerRoleMismatch);
+		ensure!(quantity_wh > 0, Error::<T>::ZeroQuantity);
+		let capacity = |a: &T::AccountId| T::Registry::capacity_wh(a).unwrap_or_default();
+		ensure!(
+			quantity_wh <= capacity(&producer) && quantity_wh <= capacity(&consumer),
+			Error::<T>::QuantityTooLarge
+		);
+		Self::ensure_terms(Some(price), window_start, window_end)?;
+		for party in [&producer, &consumer] {
+			ensure!(
+				OpenContracts::<T>::get(party) < T::MaxOpenContracts::get(),
+				Error::<T>::TooManyOpenContracts
+			);
+		}
+		for party in [&producer, &consumer] {
+			OpenContracts::<T>::mutate(party, |n| *n = n.saturating_add(1));
+		}
+		let id = NextContractId::<T>::mutate(|next| {
+			let id = *next;
+			*next = next.saturating_add(1);
+			id
+		});
+		Contracts::<T>::insert(
+			id,
+			Contract {
+				producer: producer.clone(),
+				consumer: consumer.clone(),
+				proposed_by_producer: side == Side::Producer,
+				quantity_wh,
+				price,
+				window_start,
+				window_end,
+				status,
+				consumer_held: 0,
+				producer_held: 0,
+				delivered_wh: None,
+				consumed_wh: None,
+			},
+		);
+		Self::deposit_event(Event::ContractProposed { id, producer, consumer, quantity_wh, price });
+		Ok(id)
 	}
 
 	/// A price (if any) within `MinPrice..=MaxPrice` and a window that starts after this block

@@ -196,6 +196,8 @@ impl pallet_market::Config for Test {
 	type MaxOffersPerBlock = frame_support::traits::ConstU32<4>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockHelper;
+	type Signature = sp_runtime::testing::TestSignature;
+	type Signer = sp_runtime::testing::UintAuthorityId;
 	type WeightInfo = ();
 }
 
@@ -249,10 +251,28 @@ pub fn run(test: impl FnOnce()) {
 #[cfg(feature = "runtime-benchmarks")]
 pub struct MockHelper;
 #[cfg(feature = "runtime-benchmarks")]
-impl crate::BenchmarkHelper<u64> for MockHelper {
+impl
+	crate::BenchmarkHelper<
+		u64,
+		sp_runtime::testing::UintAuthorityId,
+		sp_runtime::testing::TestSignature,
+	> for MockHelper
+{
 	fn register(who: &u64, role: Role, meter: &u64) {
 		NODES.with(|n| n.borrow_mut().insert(*who, (role, 100_000, true)));
 		METERS.with(|m| m.borrow_mut().insert(*meter, *who));
 		<Balances as frame_support::traits::fungible::Mutate<u64>>::set_balance(who, 10_000 * UNIT);
+	}
+
+	fn signer() -> sp_runtime::testing::UintAuthorityId {
+		// An account no test uses.
+		sp_runtime::testing::UintAuthorityId(1_000_000)
+	}
+
+	fn sign(
+		signer: &sp_runtime::testing::UintAuthorityId,
+		message: &[u8],
+	) -> sp_runtime::testing::TestSignature {
+		sp_runtime::testing::TestSignature(signer.0, message.to_vec())
 	}
 }

@@ -1,9 +1,12 @@
 //! Tests of the contract lifecycle up to activation.
 
-use crate::{mock::*, ContractStatus, Contracts, Error, Event, HoldReason, OpenContracts, Side};
+use crate::{
+	mock::*, Acceptance, ContractStatus, Contracts, Error, Event, HoldReason, OpenContracts,
+	ProposalNonces, Side,
+};
 use energy_primitives::{OnVerdict, PollKind, Role, Verdict};
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
-use sp_runtime::DispatchError;
+use sp_runtime::{testing::TestSignature, DispatchError};
 
 const PRICE: u128 = 64 * UNIT / 100;
 
@@ -90,6 +93,194 @@ fn accept_opens_an_approval_poll() {
 		assert_eq!(last_event(), Event::ContractAccepted { id });
 		assert_noop!(Market::accept(RuntimeOrigin::signed(3), id), Error::<Test>::WrongStatus);
 		assert_noop!(Market::reject(RuntimeOrigin::signed(3), id), Error::<Test>::WrongStatus);
+	});
+}
+
+/// `signer`'s acceptance of 80 kWh at 0.64 in blocks 10..=20, proposed by `proposer` as
+/// `side` to `counterparty` with proposal nonce `nonce`.
+fn acceptance(
+	signer: u64,
+	proposer: u64,
+	counterparty: u64,
+	side: Side,
+	nonce: u32,
+) -> TestSignature {
+	let acceptance = Acceptance {
+		genesis_hash: System::block_hash(0),
+		proposer,
+		nonce,
+		counterparty,
+		side,
+		quantity_wh: 80_000,
+		price: PRICE,
+		window_start: 10u64,
+		window_end: 20u64,
+	};
+	TestSignature(signer, acceptance.message())
+}
+
+fn propose_signed(
+	proposer: u64,
+	counterparty: u64,
+	side: Side,
+	nonce: u32,
+	sig: TestSignature,
+) -> sp_runtime::DispatchResult {
+	Market::propose_signed(
+		RuntimeOrigin::signed(proposer),
+		counterparty,
+		side,
+		80_000,
+		PRICE,
+		10,
+		20,
+		nonce,
+		sig,
+	)
+}
+
+#[test]
+fn propose_signed_records_an_accepted_contract_and_opens_its_poll() {
+	run(|| {
+		assert_eq!(ProposalNonces::<Test>::get(1), 0);
+		assert_ok!(propose_signed(1, 3, Side::Producer, 0, acceptance(3, 1, 3, Side::Producer, 0)));
+		let id = Contracts::<Test>::iter_keys().max().unwrap();
+		let c = Contracts::<Test>::get(id).unwrap();
+		assert_eq!((c.producer, c.consumer, c.quantity_wh, c.price), (1, 3, 80_000, PRICE));
+		assert!(c.proposed_by_producer);
+		assert_eq!(c.status, ContractStatus::AwaitingApproval);
+		assert_eq!(polls(), vec![(id, PollKind::Approval)]);
+		assert_eq!(ProposalNonces::<Test>::get(1), 1);
+		assert_eq!((OpenContracts::<Test>::get(1), OpenContracts::<Test>::get(3)), (1, 1));
+		let events: Vec<_> = System::events()
+			.into_iter()
+			.filter_map(|r| if let RuntimeEvent::Market(e) = r.event { Some(e) } else { None })
+			.collect();
+		assert_eq!(
+			events,
+			vec![
+				Event::ContractProposed {
+					id,
+					producer: 1,
+					consumer: 3,
+					quantity_wh: 80_000,
+					price: PRICE
+				},
+				Event::ContractAccepted { id },
+			]
+		);
+		// The approval proceeds as after `accept`.
+		assert_ok!(Market::on_verdict(id, PollKind::Approval, Verdict::Approve));
+		assert_eq!(Contracts::<Test>::get(id).unwrap().status, ContractStatus::Active);
+		// A consumer proposes with the producer's signature; the nonce is the proposer's.
+		assert_ok!(propose_signed(3, 2, Side::Consumer, 0, acceptance(2, 3, 2, Side::Consumer, 0)));
+		assert_eq!(ProposalNonces::<Test>::get(3), 1);
+		assert_eq!(Contracts::<Test>::iter_values().filter(|c| !c.proposed_by_producer).count(), 1);
+	});
+}
+
+#[test]
+fn propose_signed_refuses_a_signature_of_anything_else_and_changes_nothing() {
+	run(|| {
+		// Signed by someone other than the counterparty.
+		assert_noop!(
+			propose_signed(1, 3, Side::Producer, 0, acceptance(4, 1, 3, Side::Producer, 0)),
+			Error::<Test>::BadAcceptanceSignature
+		);
+		// For another proposer, counterparty, side or nonce.
+		assert_noop!(
+			propose_signed(1, 3, Side::Producer, 0, acceptance(3, 2, 3, Side::Producer, 0)),
+			Error::<Test>::BadAcceptanceSignature
+		);
+		assert_noop!(
+			propose_signed(1, 3, Side::Producer, 0, acceptance(3, 1, 4, Side::Producer, 0)),
+			Error::<Test>::BadAcceptanceSignature
+		);
+		assert_noop!(
+			propose_signed(1, 3, Side::Producer, 0, acceptance(3, 1, 3, Side::Consumer, 0)),
+			Error::<Test>::BadAcceptanceSignature
+		);
+		assert_noop!(
+			propose_signed(1, 3, Side::Producer, 0, acceptance(3, 1, 3, Side::Producer, 1)),
+			Error::<Test>::BadAcceptanceSignature
+		);
+		// For other terms.
+		let sig = acceptance(3, 1, 3, Side::Producer, 0);
+		for (q, price, start, end) in [
+			(80_001, PRICE, 10, 20),
+			(80_000, PRICE + 1, 10, 20),
+			(80_000, PRICE, 11, 20),
+			(80_000, PRICE, 10, 21),
+		] {
+			assert_noop!(
+				Market::propose_signed(
+					RuntimeOrigin::signed(1),
+					3,
+					Side::Producer,
+					q,
+					price,
+					start,
+					end,
+					0,
+					sig.clone()
+				),
+				Error::<Test>::BadAcceptanceSignature
+			);
+		}
+		// For another chain.
+		let other_chain = Acceptance {
+			genesis_hash: sp_runtime::testing::H256::repeat_byte(7),
+			proposer: 1u64,
+			nonce: 0,
+			counterparty: 3u64,
+			side: Side::Producer,
+			quantity_wh: 80_000,
+			price: PRICE,
+			window_start: 10u64,
+			window_end: 20u64,
+		};
+		assert_noop!(
+			propose_signed(1, 3, Side::Producer, 0, TestSignature(3, other_chain.message())),
+			Error::<Test>::BadAcceptanceSignature
+		);
+		assert_noop!(
+			Market::propose_signed(
+				RuntimeOrigin::none(),
+				3,
+				Side::Producer,
+				80_000,
+				PRICE,
+				10,
+				20,
+				0,
+				sig.clone()
+			),
+			DispatchError::BadOrigin
+		);
+		// A valid signature for terms `propose` would refuse: the term's error, and the nonce
+		// is not spent.
+		NODES.with(|n| n.borrow_mut().get_mut(&3).unwrap().2 = false);
+		assert_noop!(
+			propose_signed(1, 3, Side::Producer, 0, sig.clone()),
+			Error::<Test>::CounterpartyNotActive
+		);
+		NODES.with(|n| n.borrow_mut().get_mut(&3).unwrap().2 = true);
+		assert_eq!(ProposalNonces::<Test>::get(1), 0);
+		// A signature serves once: replayed, it names a spent nonce.
+		assert_ok!(propose_signed(1, 3, Side::Producer, 0, sig.clone()));
+		assert_eq!(ProposalNonces::<Test>::get(1), 1);
+		assert_noop!(
+			propose_signed(1, 3, Side::Producer, 0, sig),
+			Error::<Test>::StaleProposalNonce
+		);
+		// Nonces may skip; an acceptance of one passed over is void.
+		assert_ok!(propose_signed(1, 3, Side::Producer, 5, acceptance(3, 1, 3, Side::Producer, 5)));
+		assert_eq!(ProposalNonces::<Test>::get(1), 6);
+		assert_noop!(
+			propose_signed(1, 3, Side::Producer, 3, acceptance(3, 1, 3, Side::Producer, 3)),
+			Error::<Test>::StaleProposalNonce
+		);
+		assert_eq!(Contracts::<Test>::iter().count(), 2);
 	});
 }
 
