@@ -13,8 +13,9 @@
 //!    blocks that included them (blocks × slot), leaving out the last block, which only drains
 //!    the rest.
 //! 2. **Trades**: `--trades` contracts between the dev community's producers and consumers, each
-//!    through its whole lifecycle, driven by the events: `propose` (producer), `accept`
-//!    (consumer), approval votes by the session's validators (`utility.force_batch`es of
+//!    through its whole lifecycle, driven by the events: `propose_signed` (producer, with the
+//!    consumer's acceptance signed off chain; `--two-step`: `propose`, then `accept` by the
+//!    consumer), approval votes by the session's validators (`utility.force_batch`es of
 //!    `--votes-per-tx` votes, by as few validators as make the 2/3 quorum), both readings
 //!    (`report_reading`) once the window is over, by default from the trading center's metering
 //!    head-end in batches (`--readings-by`), the delivery votes, and settlement by the market's
@@ -83,6 +84,10 @@ pub struct ThroughputCmd {
 	/// Transactions per JSON-RPC batch request.
 	#[arg(long, default_value_t = 500)]
 	pub batch: usize,
+	/// Propose with `market.propose` and accept with `market.accept`, two transactions, instead
+	/// of one `market.propose_signed` carrying the consumer's signed acceptance.
+	#[arg(long)]
+	pub two_step: bool,
 	/// Give up after this many blocks without progress.
 	#[arg(long, default_value_t = 20)]
 	pub stall_blocks: u32,
@@ -302,13 +307,24 @@ impl Signer {
 		call: RuntimeCall,
 	) -> Result<(AccountId, Vec<u8>)> {
 		let who = AccountId::from(pair.public());
-		let nonce = match self.nonces.get(&who) {
-			Some(n) => *n,
-			None => rpc.nonce(&who)?,
-		};
+		let nonce = self.next_nonce(rpc, &who)?;
 		self.nonces.insert(who.clone(), nonce + 1);
 		let tx = signed_extrinsic(pair, call, nonce, self.genesis, Era::Immortal, self.genesis);
 		Ok((who, tx.encode()))
+	}
+}
+
+impl Signer {
+	/// The nonce `who`'s next transaction will carry.
+	fn next_nonce(&mut self, rpc: &Rpc, who: &AccountId) -> Result<u32> {
+		match self.nonces.get(who) {
+			Some(n) => Ok(*n),
+			None => {
+				let n = rpc.nonce(who)?;
+				self.nonces.insert(who.clone(), n);
+				Ok(n)
+			},
+		}
 	}
 }
 
@@ -444,7 +460,7 @@ fn plain_settlements_per_block() -> f64 {
 /// plus the base extrinsic weight; the hook's settlement from the runtime's weights), and the
 /// weight-bound ceilings: how many fit in a block's normal-class budget. Returns the ceilings
 /// (transfers per second, trade lifecycles per second).
-fn weight_ceiling(rpc: &Rpc, genesis: Hash) -> Result<(f64, f64)> {
+fn weight_ceiling(rpc: &Rpc, genesis: Hash, two_step: bool) -> Result<(f64, f64)> {
 	use frame_support::weights::Weight;
 	let weights = <Runtime as frame_system::Config>::BlockWeights::get();
 	let base = weights.get(frame_support::dispatch::DispatchClass::Normal).base_extrinsic;
@@ -463,7 +479,7 @@ fn weight_ceiling(rpc: &Rpc, genesis: Hash) -> Result<(f64, f64)> {
 		value: EXISTENTIAL_DEPOSIT * 10,
 	}))?;
 	let propose = weigh(RuntimeCall::Market(pallet_market::Call::propose {
-		counterparty: bob,
+		counterparty: bob.clone(),
 		side: Side::Producer,
 		quantity_wh: 10_000,
 		price: dpoa_runtime::UNIT,
@@ -471,6 +487,18 @@ fn weight_ceiling(rpc: &Rpc, genesis: Hash) -> Result<(f64, f64)> {
 		window_end: 10,
 	}))?;
 	let accept = weigh(RuntimeCall::Market(pallet_market::Call::accept { id: 0 }))?;
+	// The weight does not depend on the signature's validity.
+	let propose_signed = weigh(RuntimeCall::Market(pallet_market::Call::propose_signed {
+		counterparty: bob,
+		side: Side::Producer,
+		quantity_wh: 10_000,
+		price: dpoa_runtime::UNIT,
+		window_start: 10,
+		window_end: 10,
+		nonce: 0,
+		signature: sp_core::sr25519::Signature::default().into(),
+	}))?;
+	let contract = if two_step { propose.saturating_add(accept) } else { propose_signed };
 	let vote = weigh(RuntimeCall::Verification(pallet_verification::Call::vote {
 		subject: 0,
 		kind: PollKind::Approval,
@@ -489,8 +517,7 @@ fn weight_ceiling(rpc: &Rpc, genesis: Hash) -> Result<(f64, f64)> {
 	let settle = plain_settlement_weight();
 	// Two validators' votes make the 2/3 quorum of three equal ones, on each of two polls.
 	let votes = 2u64;
-	let lifecycle = propose
-		.saturating_add(accept)
+	let lifecycle = contract
 		.saturating_add(vote.saturating_mul(votes))
 		.saturating_add(attest.saturating_mul(votes))
 		.saturating_add(reading.saturating_mul(2))
@@ -504,6 +531,7 @@ fn weight_ceiling(rpc: &Rpc, genesis: Hash) -> Result<(f64, f64)> {
 		("transfer_keep_alive", transfer),
 		("market.propose", propose),
 		("market.accept", accept),
+		("market.propose_signed", propose_signed),
 		("verification.vote approval x2", vote.saturating_mul(votes)),
 		("verification.vote delivery x2", attest.saturating_mul(votes)),
 		("market.report_reading x2", reading.saturating_mul(2)),
@@ -545,7 +573,7 @@ impl ThroughputCmd {
 		let slot_secs = dpoa_runtime::SLOT_DURATION as f64 / 1000.0;
 		let mut observed = Observed::default();
 
-		let ceiling = weight_ceiling(&rpc, genesis)?;
+		let ceiling = weight_ceiling(&rpc, genesis, self.two_step)?;
 		let extra = extra_nodes(self.extra_nodes);
 		self.register(&rpc, &mut signer, &mut observed, &extra)?;
 		let idle = rpc.idle_weight()?;
@@ -784,14 +812,44 @@ impl ThroughputCmd {
 				open[c] += 1;
 				proposed += 1;
 				this_block += 1;
-				let call = RuntimeCall::Market(pallet_market::Call::propose {
-					counterparty: AccountId::from(nodes[c].0.public()),
-					side: Side::Producer,
-					quantity_wh: QUANTITY_WH,
-					price,
-					window_start: window,
-					window_end: window,
-				});
+				let producer = AccountId::from(nodes[p].0.public());
+				let counterparty = AccountId::from(nodes[c].0.public());
+				let call = if self.two_step {
+					RuntimeCall::Market(pallet_market::Call::propose {
+						counterparty,
+						side: Side::Producer,
+						quantity_wh: QUANTITY_WH,
+						price,
+						window_start: window,
+						window_end: window,
+					})
+				} else {
+					// The proposal nonce: the producer's transaction nonce, which rises with
+					// every transaction it sends, as the market requires.
+					let nonce = signer.next_nonce(rpc, &producer)?;
+					let acceptance = pallet_market::Acceptance {
+						genesis_hash: signer.genesis,
+						proposer: producer,
+						nonce,
+						counterparty: counterparty.clone(),
+						side: Side::Producer,
+						quantity_wh: QUANTITY_WH,
+						price,
+						window_start: window,
+						window_end: window,
+					};
+					let signature = nodes[c].0.sign(&acceptance.message());
+					RuntimeCall::Market(pallet_market::Call::propose_signed {
+						counterparty,
+						side: Side::Producer,
+						quantity_wh: QUANTITY_WH,
+						price,
+						window_start: window,
+						window_end: window,
+						nonce,
+						signature: signature.into(),
+					})
+				};
 				txs.push(signer.sign(rpc, &nodes[p].0, call)?);
 			}
 			if !txs.is_empty() {
@@ -820,7 +878,9 @@ impl ThroughputCmd {
 							};
 							// Its window ends at most five blocks after its proposal's.
 							contracts.insert(id, (*p, *c, number + 5, 0));
-							accepts.push((id, *c));
+							if self.two_step {
+								accepts.push((id, *c));
+							}
 						},
 						MarketEvent::ContractAccepted { id } => approval_polls.push(id),
 						MarketEvent::ContractApproved { id, .. } => {
