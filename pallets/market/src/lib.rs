@@ -572,8 +572,8 @@ pub mod pallet {
 		/// The counterparty's signature is not of these terms, this proposer, this nonce and this
 		/// chain, or not by the counterparty.
 		BadAcceptanceSignature,
-		/// The proposal nonce is below the proposer's [`ProposalNonces`] entry: used already, or
-		/// passed over.
+		/// The proposal nonce is below the proposer's [`ProposalNonces`] entry (used already, or
+		/// passed over) or is `u32::MAX`, which could not be moved past.
 		StaleProposalNonce,
 	}
 
@@ -631,7 +631,8 @@ pub mod pallet {
 		/// - `nonce`: the proposal nonce the acceptance names: at least the caller's
 		///   [`ProposalNonces`] entry, which this call sets to `nonce + 1`, so a signature serves
 		///   once and an acceptance of a lower nonce than one used is void. Any increasing
-		///   sequence serves (the caller's account nonce, for one); a failed call spends none.
+		///   sequence below `u32::MAX` serves (the caller's account nonce, for one); a failed
+		///   call spends none.
 		/// - `signature`: the counterparty's signature of [`Acceptance::message`] for these
 		///   terms, this chain's genesis hash, the caller and `nonce`.
 		///
@@ -656,6 +657,8 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			ensure!(nonce >= ProposalNonces::<T>::get(&who), Error::<T>::StaleProposalNonce);
+			// The last nonce could not be moved past, so it would serve again: it is never valid.
+			let next = nonce.checked_add(1).ok_or(Error::<T>::StaleProposalNonce)?;
 			let acceptance = Acceptance {
 				genesis_hash: frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero()),
 				proposer: who.clone(),
@@ -671,7 +674,7 @@ pub mod pallet {
 				signature.verify(&acceptance.message()[..], &counterparty),
 				Error::<T>::BadAcceptanceSignature
 			);
-			ProposalNonces::<T>::insert(&who, nonce.saturating_add(1));
+			ProposalNonces::<T>::insert(&who, next);
 			let id = Self::do_propose(
 				who,
 				counterparty,

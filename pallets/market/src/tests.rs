@@ -280,6 +280,17 @@ fn propose_signed_refuses_a_signature_of_anything_else_and_changes_nothing() {
 			propose_signed(1, 3, Side::Producer, 3, acceptance(3, 1, 3, Side::Producer, 3)),
 			Error::<Test>::StaleProposalNonce
 		);
+		// The last nonce cannot be moved past, so it never serves (else it would serve twice).
+		assert_noop!(
+			propose_signed(
+				1,
+				3,
+				Side::Producer,
+				u32::MAX,
+				acceptance(3, 1, 3, Side::Producer, u32::MAX)
+			),
+			Error::<Test>::StaleProposalNonce
+		);
 		assert_eq!(Contracts::<Test>::iter().count(), 2);
 	});
 }
