@@ -184,6 +184,8 @@ impl pallet_credit::Config for Runtime {
 	type AdminOrigin = TradingCenterOrigin;
 	/// Penalty shares and draw weights follow credit.
 	type OnCreditChange = (Penalty, Verification);
+	/// The verification pallet tallies judgements per session; credit reads include them.
+	type PendingVerifications = Verification;
 	type WeightInfo = pallet_credit::weights::SubstrateWeight<Runtime>;
 }
 

@@ -16,7 +16,10 @@
 //!   below `initial_credit`, and resets both counters (R4, as Table A2 fixes it);
 //! - a first default from `initial_credit` deducts but is not liable for a penalty (R6);
 //! - a correct verification extends the streak `n`, a wrong or missing one resets it; the
-//!   verification credit is `k1 * (1 / (1 + e^(-n/2)))^2` (§5).
+//!   verification credit is `k1 * (1 / (1 + e^(-n/2)))^2` (§5). The verification pallet tallies
+//!   a session's judgements and writes them here once ([`Config::PendingVerifications`]); every
+//!   read of `n` (the verification credit, the penalty price, [`Pallet::credit_info`]) adds the
+//!   judgements still pending, so nothing the chain computes waits for that write.
 //!
 //! All arithmetic is the fixed point of [`energy_primitives::credit`]. The admin origin (the
 //! trading center) sets the model's parameters with [`Pallet::set_params`]; parameters that break
@@ -52,7 +55,9 @@ pub mod weights;
 pub use energy_primitives::{
 	Balance, Credit, CreditChange, CreditParams, CreditState, FixedU128, InvalidCreditParams,
 };
-use energy_primitives::{CreditScore, OnCreditChange, OnMembershipChange};
+use energy_primitives::{
+	CreditScore, OnCreditChange, OnMembershipChange, PendingVerifications, StreakDelta,
+};
 use frame_support::pallet_prelude::*;
 
 pub use pallet::*;
@@ -131,6 +136,9 @@ pub mod pallet {
 		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 		/// Told whenever a node's performance credit changes.
 		type OnCreditChange: OnCreditChange<Self::AccountId>;
+		/// Verification judgements kept elsewhere (the verification pallet's per-session tally)
+		/// and not yet in the records: added to the stored streak wherever one is read.
+		type PendingVerifications: PendingVerifications<Self::AccountId>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -177,12 +185,16 @@ pub mod pallet {
 			/// The trade restored a point after `restore_after` fulfilments.
 			restored: bool,
 		},
-		/// A selected validator's verification was recorded.
-		VerificationRecorded {
+		/// A selected validator's verifications were written to its record: one judgement, or
+		/// the verification pallet's tally of several (the chain reads a streak with its
+		/// pending judgements at all times, so `streak` is what it already used).
+		VerificationsRecorded {
 			/// The validator.
 			who: T::AccountId,
-			/// Its verification matched the final outcome.
-			correct: bool,
+			/// A wrong or missing verification came among them and restarted the streak.
+			reset: bool,
+			/// Consecutive correct verifications at the end.
+			correct: u32,
 			/// Its consecutive correct verifications `n` now.
 			streak: u32,
 		},
@@ -291,12 +303,13 @@ impl<T: Config> Pallet<T> {
 	/// The record of `who` with its verification credit, for clients.
 	pub fn credit_info(who: &T::AccountId) -> Option<CreditInfo> {
 		let record = Records::<T>::get(who)?;
+		let streak = Self::streak_of(who, &record);
 		Some(CreditInfo {
 			credit: record.state.credit,
 			fulfilled_streak: record.state.fulfilled_streak,
 			defaults_since_reset: record.state.defaults_since_reset,
-			verification_streak: record.verification_streak,
-			verification_credit: Params::<T>::get().verification_credit(record.verification_streak),
+			verification_streak: streak,
+			verification_credit: Params::<T>::get().verification_credit(streak),
 			credit_events: record.credit_events,
 		})
 	}
@@ -311,13 +324,18 @@ impl<T: Config> Pallet<T> {
 		let penalty_price = if change.liable {
 			params.penalty_price(
 				change.after,
-				params.verification_credit(record.verification_streak),
+				params.verification_credit(Self::streak_of(who, &record)),
 				price,
 			)
 		} else {
 			0
 		};
 		Some(PenaltyQuote { credit_after_default: change.after, liable: change.liable, penalty_price })
+	}
+
+	/// `who`'s verification streak `n`: the record's with the judgements still pending.
+	fn streak_of(who: &T::AccountId, record: &CreditRecord) -> u32 {
+		T::PendingVerifications::pending(who).apply(record.verification_streak)
 	}
 
 	/// Open `who`'s record at `initial_credit` unless it has one.
@@ -357,7 +375,9 @@ impl<T: Config> CreditScore<T::AccountId> for Pallet<T> {
 	}
 
 	fn verification_credit(who: &T::AccountId) -> FixedU128 {
-		let streak = Records::<T>::get(who).map(|r| r.verification_streak).unwrap_or_default();
+		let streak = Records::<T>::get(who)
+			.map(|record| Self::streak_of(who, &record))
+			.unwrap_or_default();
 		Params::<T>::get().verification_credit(streak)
 	}
 
@@ -388,15 +408,27 @@ impl<T: Config> CreditScore<T::AccountId> for Pallet<T> {
 	}
 
 	fn record_verification(who: &T::AccountId, correct: bool) {
+		let judgements = T::PendingVerifications::take(who).then(StreakDelta::judged(correct));
+		Self::apply_verifications(who, judgements);
+	}
+
+	fn apply_verifications(who: &T::AccountId, judgements: StreakDelta) {
+		if judgements.is_empty() {
+			return;
+		}
 		let streak = Records::<T>::mutate(who, |maybe| {
 			maybe.as_mut().map(|record| {
-				record.verification_streak =
-					if correct { record.verification_streak.saturating_add(1) } else { 0 };
+				record.verification_streak = judgements.apply(record.verification_streak);
 				record.verification_streak
 			})
 		});
 		if let Some(streak) = streak {
-			Self::deposit_event(Event::VerificationRecorded { who: who.clone(), correct, streak });
+			Self::deposit_event(Event::VerificationsRecorded {
+				who: who.clone(),
+				reset: judgements.reset,
+				correct: judgements.correct,
+				streak,
+			});
 		}
 	}
 }

@@ -1,11 +1,11 @@
 //! Test runtime for the credit pallet.
 
 use crate as pallet_credit;
-use energy_primitives::{Credit as Points, OnCreditChange};
+use energy_primitives::{Credit as Points, OnCreditChange, PendingVerifications, StreakDelta};
 use frame_support::derive_impl;
 use frame_system::EnsureRoot;
 use sp_runtime::BuildStorage;
-use std::cell::RefCell;
+use std::{cell::RefCell, collections::BTreeMap};
 
 type Block = frame_system::mocking::MockBlock<Test>;
 
@@ -47,7 +47,29 @@ pub fn credit_changes() -> Vec<(u64, Points, Points)> {
 impl pallet_credit::Config for Test {
 	type AdminOrigin = EnsureRoot<u64>;
 	type OnCreditChange = RecordChanges;
+	type PendingVerifications = TestPending;
 	type WeightInfo = ();
+}
+
+thread_local! {
+	/// Judgements a test leaves pending, as the verification pallet's tally would.
+	pub static PENDING: RefCell<BTreeMap<u64, StreakDelta>> = const { RefCell::new(BTreeMap::new()) };
+}
+
+/// Leave `judgements` pending for `who`.
+pub fn set_pending(who: u64, judgements: StreakDelta) {
+	PENDING.with(|p| p.borrow_mut().insert(who, judgements));
+}
+
+/// The tally of [`PENDING`].
+pub struct TestPending;
+impl PendingVerifications<u64> for TestPending {
+	fn pending(who: &u64) -> StreakDelta {
+		PENDING.with(|p| p.borrow().get(who).copied().unwrap_or_default())
+	}
+	fn take(who: &u64) -> StreakDelta {
+		PENDING.with(|p| p.borrow_mut().remove(who).unwrap_or_default())
+	}
 }
 
 /// Builds test externalities with chosen genesis records.
@@ -73,6 +95,7 @@ impl ExtBuilder {
 		ext.execute_with(|| {
 			System::set_block_number(1);
 			CREDIT_CHANGES.with(|c| c.borrow_mut().clear());
+			PENDING.with(|p| p.borrow_mut().clear());
 		});
 		ext
 	}

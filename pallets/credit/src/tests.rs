@@ -1,7 +1,9 @@
 //! Tests of the credit pallet's rules.
 
 use crate::{mock::*, CreditRecord, Error, Event, Params, RecordCount, Records};
-use energy_primitives::{CreditParams, CreditScore, CreditState, OnMembershipChange};
+use energy_primitives::{
+	CreditParams, CreditScore, CreditState, OnMembershipChange, PendingVerifications, StreakDelta,
+};
 use frame_support::{assert_noop, assert_ok};
 use proptest::prelude::*;
 use sp_runtime::{DispatchError, FixedU128, Perbill};
@@ -117,11 +119,15 @@ fn verification_streak_and_credit() {
 		assert!(Credit::verification_credit(&1) > FixedU128::from_rational(5, 4));
 		assert_eq!(
 			events().last(),
-			Some(&Event::VerificationRecorded { who: 1, correct: true, streak: 2 })
+			Some(&Event::VerificationsRecorded { who: 1, reset: false, correct: 1, streak: 2 })
 		);
 		Credit::record_verification(&1, false);
 		assert_eq!(Credit::credit_info(&1).unwrap().verification_streak, 0);
 		assert_eq!(Credit::verification_credit(&1), FixedU128::from_rational(5, 4));
+		assert_eq!(
+			events().last(),
+			Some(&Event::VerificationsRecorded { who: 1, reset: true, correct: 0, streak: 0 })
+		);
 		// Unknown accounts are ignored.
 		Credit::record_verification(&9, true);
 		assert!(Records::<Test>::get(9).is_none());
@@ -239,4 +245,47 @@ proptest! {
 			Ok(())
 		})?;
 	}
+}
+
+#[test]
+fn pending_judgements_count_everywhere_a_streak_is_read() {
+	ExtBuilder::default().records(vec![(1, 90, 2), (2, 90, 2)]).build_and_execute(|| {
+		let stored = Credit::credit_info(&2).unwrap();
+		// Three correct judgements pending for 1: read as n = 5 before anything is written.
+		set_pending(1, StreakDelta { reset: false, correct: 3 });
+		let info = Credit::credit_info(&1).unwrap();
+		assert_eq!(info.verification_streak, 5);
+		assert_eq!(Records::<Test>::get(1).unwrap().verification_streak, 2);
+		assert_eq!(info.verification_credit, CreditParams::default().verification_credit(5));
+		assert_eq!(Credit::verification_credit(&1), info.verification_credit);
+		assert!(info.verification_credit > stored.verification_credit);
+		// A higher verification credit lowers the penalty price.
+		let price = UNIT;
+		assert!(
+			Credit::penalty_quote(&1, price).unwrap().penalty_price <
+				Credit::penalty_quote(&2, price).unwrap().penalty_price
+		);
+		// A direct judgement comes after the pending ones: they are taken and applied first.
+		Credit::record_verification(&1, true);
+		assert_eq!(Records::<Test>::get(1).unwrap().verification_streak, 6);
+		assert_eq!(TestPending::pending(&1), StreakDelta::default());
+		assert_eq!(
+			events().last(),
+			Some(&Event::VerificationsRecorded { who: 1, reset: false, correct: 4, streak: 6 })
+		);
+		// A reset among the pending ones restarts the streak.
+		set_pending(1, StreakDelta { reset: true, correct: 1 });
+		assert_eq!(Credit::credit_info(&1).unwrap().verification_streak, 1);
+		Credit::record_verification(&1, true);
+		assert_eq!(Records::<Test>::get(1).unwrap().verification_streak, 2);
+		// Applying judgements takes nothing else: what is pending stays pending.
+		set_pending(2, StreakDelta { reset: false, correct: 7 });
+		Credit::apply_verifications(&2, StreakDelta { reset: true, correct: 1 });
+		assert_eq!(Records::<Test>::get(2).unwrap().verification_streak, 1);
+		assert_eq!(TestPending::pending(&2), StreakDelta { reset: false, correct: 7 });
+		// Nothing to apply writes nothing and says nothing.
+		let before = events().len();
+		Credit::apply_verifications(&2, StreakDelta::default());
+		assert_eq!(events().len(), before);
+	});
 }

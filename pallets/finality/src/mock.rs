@@ -86,6 +86,9 @@ impl CreditScore<AccountId32> for MockCredits {
 	fn record_verification(who: &AccountId32, correct: bool) {
 		VERIFICATIONS.with(|t| t.borrow_mut().push((who.clone(), correct)));
 	}
+	fn apply_verifications(_: &AccountId32, _: energy_primitives::StreakDelta) {
+		unreachable!("the finality pallet judges one verification at a time");
+	}
 }
 
 parameter_types! {

@@ -104,6 +104,7 @@ impl CreditScore<u64> for MockCredits {
 		})
 	}
 	fn record_verification(_: &u64, _: bool) {}
+	fn apply_verifications(_: &u64, _: energy_primitives::StreakDelta) {}
 }
 
 /// A penalty pool that records what it is asked to distribute.

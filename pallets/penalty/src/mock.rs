@@ -78,6 +78,7 @@ impl CreditScore<u64> for MockCredits {
 		None
 	}
 	fn record_verification(_: &u64, _: bool) {}
+	fn apply_verifications(_: &u64, _: energy_primitives::StreakDelta) {}
 }
 
 /// A registry whose trading center is `CENTER` unless a test removes it.

@@ -132,13 +132,102 @@ pub trait CreditScore<AccountId> {
 	/// Apply one settled trade to the node's credit (MODEL R3-R6).
 	fn record_trade(who: &AccountId, defaulted: bool) -> Option<CreditChange>;
 	/// Record a selected validator's verification: a correct one extends its streak `n`, a
-	/// wrong or missing one resets it (MODEL §5).
+	/// wrong or missing one resets it (MODEL §5). Judgements still pending for `who`
+	/// ([`PendingVerifications`]) are taken and applied first, since they came earlier.
 	fn record_verification(who: &AccountId, correct: bool);
+	/// Apply judgements that the pallet keeping them ([`PendingVerifications`]) has taken out of
+	/// its tally, oldest first in `judgements`; nothing else is taken.
+	fn apply_verifications(who: &AccountId, judgements: StreakDelta);
 
 	/// Benchmarks: give `who` a credit record at the initial credit, as registration does, so
 	/// that judging it writes the record.
 	#[cfg(feature = "runtime-benchmarks")]
 	fn benchmark_open_record(_who: &AccountId) {}
+}
+
+/// Verification judgements of one validator not yet written to its credit record (MODEL §5):
+/// `correct` consecutive correct ones at the end, after a wrong or missing one if `reset`.
+/// Applying them to a streak `n` gives `correct` if `reset`, else `n + correct`; judging one by
+/// one and applying once give the same streak.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct StreakDelta {
+	/// A wrong or missing verification came among them: the streak restarts.
+	pub reset: bool,
+	/// Consecutive correct verifications at the end.
+	pub correct: u32,
+}
+
+impl StreakDelta {
+	/// One judgement.
+	pub fn judged(correct: bool) -> Self {
+		let mut delta = Self::default();
+		delta.judge(correct);
+		delta
+	}
+
+	/// Add a later judgement.
+	pub fn judge(&mut self, correct: bool) {
+		if correct {
+			self.correct = self.correct.saturating_add(1);
+		} else {
+			*self = Self { reset: true, correct: 0 };
+		}
+	}
+
+	/// These judgements followed by `later`.
+	pub fn then(self, later: Self) -> Self {
+		if later.reset {
+			later
+		} else {
+			Self { reset: self.reset, correct: self.correct.saturating_add(later.correct) }
+		}
+	}
+
+	/// The streak `streak` becomes with these judgements.
+	pub fn apply(self, streak: u32) -> u32 {
+		if self.reset {
+			self.correct
+		} else {
+			streak.saturating_add(self.correct)
+		}
+	}
+
+	/// No judgement.
+	pub fn is_empty(&self) -> bool {
+		*self == Self::default()
+	}
+}
+
+/// The judgements of validators that the verification pallet tallies per session instead of
+/// writing every validator's credit record at every poll (MODEL §5; docs/PERFORMANCE.md). The
+/// credit pallet adds them to the stored streak wherever it reads one, so that what the chain
+/// computes from `n` never lags.
+pub trait PendingVerifications<AccountId> {
+	/// `who`'s judgements not yet applied, oldest first.
+	fn pending(who: &AccountId) -> StreakDelta;
+	/// [`Self::pending`], removed from the tally: the caller applies them.
+	fn take(who: &AccountId) -> StreakDelta;
+}
+
+impl<AccountId> PendingVerifications<AccountId> for () {
+	fn pending(_: &AccountId) -> StreakDelta {
+		StreakDelta::default()
+	}
+	fn take(_: &AccountId) -> StreakDelta {
+		StreakDelta::default()
+	}
 }
 
 /// Told when a node's performance credit changes, so that credit-weighted shares can be
@@ -267,5 +356,42 @@ pub trait OnVerdict {
 impl OnVerdict for () {
 	fn on_verdict(_: u64, _: PollKind, _: Verdict) -> sp_runtime::DispatchResult {
 		Ok(())
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::StreakDelta;
+
+	/// The streak after judging `judgements` one at a time from `start` (MODEL §5).
+	fn one_by_one(start: u32, judgements: &[bool]) -> u32 {
+		judgements.iter().fold(start, |n, correct| if *correct { n + 1 } else { 0 })
+	}
+
+	#[test]
+	fn a_tally_applied_once_equals_judging_one_by_one() {
+		// Every sequence of up to 8 judgements, split at every point into two tallies.
+		for len in 0..=8u32 {
+			for bits in 0..(1u32 << len) {
+				let judgements: Vec<bool> = (0..len).map(|i| bits & (1 << i) != 0).collect();
+				for start in [0, 3] {
+					let expected = one_by_one(start, &judgements);
+					for split in 0..=judgements.len() {
+						let tally = |part: &[bool]| {
+							let mut delta = StreakDelta::default();
+							part.iter().for_each(|c| delta.judge(*c));
+							delta
+						};
+						let (early, late) = judgements.split_at(split);
+						let combined = tally(early).then(tally(late));
+						assert_eq!(combined.apply(start), expected, "{judgements:?} from {start}");
+						assert_eq!(tally(late).apply(tally(early).apply(start)), expected);
+					}
+				}
+			}
+		}
+		assert!(StreakDelta::default().is_empty());
+		assert_eq!(StreakDelta::judged(false), StreakDelta { reset: true, correct: 0 });
+		assert!(!StreakDelta::judged(false).is_empty());
 	}
 }

@@ -43,7 +43,7 @@ fn poll_of_kind_with_votes<T: Config>(v: u32, kind: PollKind) -> (u64, T::Accoun
 	let weight = 100u128;
 	let validators: alloc::vec::Vec<(T::AccountId, u128)> =
 		(0..v).map(|i| (account("validator", i, 0), weight)).collect();
-	// Judging writes each validator's credit record.
+	// Judging a validator outside the tally writes its credit record.
 	for (who, _) in &validators {
 		T::Credits::benchmark_open_record(who);
 	}
@@ -141,8 +141,9 @@ mod benchmarks {
 		);
 	}
 
-	/// The concluding vote of a poll with `v` validators: every validator is judged (its credit
-	/// record written; its draw weight is brought up to date by the next draw).
+	/// The concluding vote of a poll with `v` validators: every validator is judged in the
+	/// session's tally (its credit record is written, and its draw weight brought up to date,
+	/// by the draws that follow).
 	#[benchmark]
 	fn vote(v: Linear<1, { T::MaxValidators::get() }>) -> Result<(), BenchmarkError> {
 		let (subject, last) = poll_with_votes::<T>(v);
@@ -154,9 +155,9 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// `s` refresh steps of a draw: each re-weighs a validator whose weight moved while it
-	/// served (a tree update). The serving and previous sets are full, so the block also
-	/// decodes both.
+	/// `s` refresh steps of a draw: each writes a previous validator's tallied judgements to
+	/// its credit record and re-weighs it (a tree update). The previous and serving sets are
+	/// full, and so are both tallies, so the block also decodes them.
 	#[benchmark]
 	fn on_initialize_refresh(
 		s: Linear<0, { T::MaxDrawStepsPerBlock::get().min(2 * T::MaxValidators::get()) }>,
@@ -168,9 +169,16 @@ mod benchmarks {
 			.map(|i| if i < s { account("node", i, 0) } else { account("filler", i, 0) })
 			.map(|who| (who, 1u128))
 			.collect();
-		let (serving, previous) = listed.split_at(max as usize);
-		Validators::<T>::put(BoundedVec::truncate_from(serving.to_vec()));
+		let (previous, serving) = listed.split_at(max as usize);
 		PreviousValidators::<T>::put(BoundedVec::truncate_from(previous.to_vec()));
+		Validators::<T>::put(BoundedVec::truncate_from(serving.to_vec()));
+		let tally = |set: &[(T::AccountId, u128)]| {
+			BoundedVec::truncate_from(
+				set.iter().map(|_| StreakDelta { reset: false, correct: 3 }).collect::<alloc::vec::Vec<_>>(),
+			)
+		};
+		PreviousJudgements::<T>::put(tally(previous));
+		Judgements::<T>::put(tally(serving));
 		Draw::<T>::put(PendingDraw::<T> {
 			session: 1,
 			seed: Default::default(),
@@ -187,9 +195,13 @@ mod benchmarks {
 		}
 
 		assert_eq!(Draw::<T>::get().map(|d| d.refreshed), Some(s));
+		let written = PreviousJudgements::<T>::get();
 		for i in 0..s {
 			let who: T::AccountId = account("node", i, 0);
 			assert_eq!(DrawWeight::<T>::get(&who), Pallet::<T>::weight_of(&who));
+			if i < max {
+				assert!(written[i as usize].is_empty());
+			}
 		}
 	}
 
@@ -229,7 +241,9 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// The trading center decides a poll of `v` validators after its deadline.
+	/// The trading center decides a poll of `v` validators after its deadline, the poll being
+	/// of the previous session: every validator's pending judgements (in both tallies, as each
+	/// serves again) and the new one are written to its credit record.
 	#[benchmark]
 	fn decide(v: Linear<1, { T::MaxValidators::get() }>) -> Result<(), BenchmarkError> {
 		let (subject, _) = poll_with_votes::<T>(v);
@@ -238,6 +252,13 @@ mod benchmarks {
 				p.deadline = Zero::zero();
 			}
 		});
+		let tally = BoundedVec::truncate_from(
+			(0..v).map(|_| StreakDelta { reset: false, correct: 3 }).collect::<alloc::vec::Vec<_>>(),
+		);
+		PreviousValidators::<T>::put(Validators::<T>::get());
+		PreviousJudgements::<T>::put(tally.clone());
+		Judgements::<T>::put(tally);
+		Session::<T>::mutate(|s| *s += 1);
 		frame_system::Pallet::<T>::set_block_number(10u32.into());
 		let origin = T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 
@@ -245,6 +266,7 @@ mod benchmarks {
 		_(origin as T::RuntimeOrigin, subject, PollKind::Approval, Verdict::Approve);
 
 		assert!(!Polls::<T>::contains_key(subject, PollKind::Approval));
+		assert!(PreviousJudgements::<T>::get().iter().all(|d| d.is_empty()));
 		Ok(())
 	}
 

@@ -8,10 +8,22 @@
 //! Every active node whose performance credit is at least the eligibility threshold (default
 //! 90) has a *draw weight* `C^z + C_verification` (fixed point, 18 decimals); everyone else has
 //! weight zero. The weights live in a Fenwick tree ([`energy_primitives::sampling`]) with one
-//! position per node, updated in `O(log n)` whenever a node's credit or membership changes. A
-//! concluded poll moves its validators' verification streaks without touching the tree; each
-//! draw starts by re-weighing the serving and the previous session's validators (one step
-//! each), so a poll costs one credit write per validator rather than a tree update each.
+//! position per node, updated in `O(log n)` whenever a node's credit or membership changes.
+//!
+//! ## Judging validators
+//!
+//! A poll of the current session that concludes judges every validator of the session (a vote
+//! for the verdict is correct; a different or missing one resets the streak, MODEL §5). The
+//! judgements go into the session's tally, [`Judgements`], one [`StreakDelta`] per validator:
+//! a concluding vote writes that one value instead of every validator's credit record. The
+//! credit pallet adds the pending judgements wherever it reads a streak
+//! ([`energy_primitives::PendingVerifications`]), so the verification credit, the penalty
+//! price and the draw weights never lag. The tally moves to [`PreviousJudgements`] when the
+//! session's successors take office and is written to the credit records, one validator per
+//! step, at the start of the draw after that, which also re-weighs the serving and the previous
+//! validators in the tree. Judgements outside the tally (a poll of an earlier session decided
+//! by the trading center, a validator removed for misbehaviour, a report from the finality
+//! pallet) take the pending ones out first and write them with the new one, in order.
 //!
 //! Every `SessionLength` blocks a new session starts and `k = round(ratio * N)` validators are
 //! drawn (`N` active nodes, `ratio` in 10 %-20 %, default 15 %, at least 1, at most
@@ -35,6 +47,7 @@
 //!   drawn.
 //! - `Validators` holds no account twice and `ValidatorsTotal` is the sum of its weights.
 //! - An account is in `Drawn` exactly while it is in the pending draw's list.
+//! - `Judgements` and `PreviousJudgements` are no longer than the sets they are aligned with.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
@@ -54,7 +67,8 @@ pub use energy_primitives::Credit;
 pub use energy_primitives::{PollKind, Verdict};
 use energy_primitives::{
 	sampling::{self, FenwickStore},
-	CreditScore, OnCreditChange, OnMembershipChange, OnVerdict, ValidatorSet, Verifier,
+	CreditScore, OnCreditChange, OnMembershipChange, OnVerdict, PendingVerifications, StreakDelta,
+	ValidatorSet, Verifier,
 };
 use frame_support::{
 	pallet_prelude::*,
@@ -115,9 +129,10 @@ pub struct PendingDraw<T: Config> {
 	pub drawn: BoundedVec<(T::AccountId, u128), T::MaxValidators>,
 	/// How many of `drawn` have had their weight put back in the tree.
 	pub restored: u32,
-	/// How many nodes' draw weights the draw brings up to date before it draws: the serving
-	/// validators followed by the previous session's, whose verification streaks moved while
-	/// they served (a concluded poll judges them without re-weighing them).
+	/// How many nodes' draw weights the draw brings up to date before it draws: the previous
+	/// session's validators (whose tallied judgements it also writes to their credit records)
+	/// followed by the serving ones, whose verification streaks moved while they served (a
+	/// concluded poll judges them without re-weighing them).
 	pub to_refresh: u32,
 	/// How many of those it has brought up to date.
 	pub refreshed: u32,
@@ -252,6 +267,18 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type PreviousValidators<T: Config> =
 		StorageValue<_, BoundedVec<(T::AccountId, u128), T::MaxValidators>, ValueQuery>;
+
+	/// The current session's tally: the judgements of the `i`-th validator of [`Validators`]
+	/// not yet written to its credit record are at index `i` (missing entries: none).
+	#[pallet::storage]
+	pub type Judgements<T: Config> =
+		StorageValue<_, BoundedVec<StreakDelta, T::MaxValidators>, ValueQuery>;
+
+	/// The previous session's tally, aligned with [`PreviousValidators`]; the next draw writes
+	/// it to the credit records.
+	#[pallet::storage]
+	pub type PreviousJudgements<T: Config> =
+		StorageValue<_, BoundedVec<StreakDelta, T::MaxValidators>, ValueQuery>;
 
 	/// Open polls, by contract and kind.
 	#[pallet::storage]
@@ -466,7 +493,8 @@ pub mod pallet {
 		/// Vote on an open poll as a validator of its session. When the validators backing one
 		/// verdict hold at least 2/3 of the session's validator weight, the poll concludes:
 		/// the market is told the verdict and every validator of the session is judged (a
-		/// vote for the verdict is correct; a different or missing vote resets its streak).
+		/// vote for the verdict is correct; a different or missing vote resets its streak), in
+		/// the session's tally ([`Judgements`]).
 		///
 		/// - Origin: signed, a validator of the poll's session.
 		/// - `subject`, `kind`: the poll.
@@ -515,7 +543,9 @@ pub mod pallet {
 		}
 
 		/// Decide a poll whose voting is over without a quorum (MODEL §3 step 4). The session's
-		/// validators are judged against this verdict.
+		/// validators are judged against this verdict: in the tally for a poll of the current
+		/// session; for an earlier one, in their credit records at once (with what is pending
+		/// for them).
 		///
 		/// - Origin: `AdminOrigin` (the trading center).
 		/// - `subject`, `kind`: the poll; `verdict`: the decision.
@@ -524,7 +554,8 @@ pub mod pallet {
 		/// [`Error::PollStillOpen`], and the market's error if it cannot apply the verdict.
 		/// Emits [`Event::PollConcluded`].
 		///
-		/// Complexity: `O(MaxValidators)`.
+		/// Complexity: `O(MaxValidators)`, charged for a poll of the previous session, which
+		/// writes a credit record per validator.
 		#[pallet::call_index(2)]
 		#[pallet::weight(<T as Config>::WeightInfo::decide(T::MaxValidators::get()))]
 		pub fn decide(
@@ -539,6 +570,84 @@ pub mod pallet {
 			ensure!(!Self::is_open(&poll), Error::<T>::PollStillOpen);
 			Self::conclude(subject, kind, poll, verdict, true)
 		}
+	}
+}
+
+/// Both sessions' tallies with their validators, read once to take several validators'
+/// judgements out.
+struct Tallies<T: Config> {
+	validators: alloc::vec::Vec<T::AccountId>,
+	current: alloc::vec::Vec<StreakDelta>,
+	previous_validators: alloc::vec::Vec<T::AccountId>,
+	previous: alloc::vec::Vec<StreakDelta>,
+	changed: (bool, bool),
+}
+
+impl<T: Config> Tallies<T> {
+	fn read() -> Self {
+		let accounts = |set: BoundedVec<(T::AccountId, u128), T::MaxValidators>| {
+			set.into_iter().map(|(who, _)| who).collect()
+		};
+		Self {
+			validators: accounts(Validators::<T>::get()),
+			current: Judgements::<T>::get().into_inner(),
+			previous_validators: accounts(PreviousValidators::<T>::get()),
+			previous: PreviousJudgements::<T>::get().into_inner(),
+			changed: (false, false),
+		}
+	}
+
+	/// Take the judgements at `who`'s place in `set`.
+	fn take_from(
+		set: &[T::AccountId],
+		tally: &mut [StreakDelta],
+		changed: &mut bool,
+		who: &T::AccountId,
+	) -> StreakDelta {
+		let Some(entry) = set.iter().position(|v| v == who).and_then(|i| tally.get_mut(i)) else {
+			return StreakDelta::default();
+		};
+		*changed |= !entry.is_empty();
+		core::mem::take(entry)
+	}
+
+	/// `who`'s pending judgements, oldest first, out of the tallies.
+	fn take(&mut self, who: &T::AccountId) -> StreakDelta {
+		let earlier =
+			Self::take_from(&self.previous_validators, &mut self.previous, &mut self.changed.1, who);
+		let later = Self::take_from(&self.validators, &mut self.current, &mut self.changed.0, who);
+		earlier.then(later)
+	}
+
+	/// `who`'s pending judgements, oldest first, left in place.
+	fn peek(&self, who: &T::AccountId) -> StreakDelta {
+		let at = |set: &[T::AccountId], tally: &[StreakDelta]| {
+			set.iter().position(|v| v == who).and_then(|i| tally.get(i).copied()).unwrap_or_default()
+		};
+		at(&self.previous_validators, &self.previous).then(at(&self.validators, &self.current))
+	}
+
+	/// Store the tallies that changed.
+	fn write(self) {
+		if self.changed.0 {
+			Judgements::<T>::put(BoundedVec::truncate_from(self.current));
+		}
+		if self.changed.1 {
+			PreviousJudgements::<T>::put(BoundedVec::truncate_from(self.previous));
+		}
+	}
+}
+
+impl<T: Config> PendingVerifications<T::AccountId> for Pallet<T> {
+	fn pending(who: &T::AccountId) -> StreakDelta {
+		Tallies::<T>::read().peek(who)
+	}
+
+	fn take(who: &T::AccountId) -> StreakDelta {
+		let mut tallies = Tallies::<T>::read();
+		let judgements = tallies.take(who);
+		tallies.write();
+		judgements
 	}
 }
 
@@ -595,25 +704,36 @@ impl<T: Config> Pallet<T> {
 		T::OnVerdict::on_verdict(subject, kind, verdict)?;
 		Polls::<T>::remove(subject, kind);
 		let session = Session::<T>::get();
-		let electorate = if poll.session == session {
-			Validators::<T>::get()
-		} else if poll.session.saturating_add(1) == session {
-			PreviousValidators::<T>::get()
-		} else {
-			// Older sessions' sets are gone: judge those who voted.
-			poll.votes.iter().map(|(v, _, w)| (v.clone(), *w)).collect::<alloc::vec::Vec<_>>()
-				.try_into()
-				.unwrap_or_default()
+		let correct = |validator: &T::AccountId| {
+			poll.votes.iter().any(|(v, vote, _)| v == validator && *vote == verdict)
 		};
-		// The streaks change now; the draw weights that follow from them are brought up to
-		// date when the next draw starts (`PendingDraw::to_refresh`), so a poll costs one credit
-		// write per validator rather than a tree update each. Validators of sessions before the
-		// previous one (only the trading center's `decide` reaches them) are re-weighed when
-		// their credit next changes.
-		for (validator, _) in electorate.iter() {
-			let correct =
-				poll.votes.iter().any(|(v, vote, _)| v == validator && *vote == verdict);
-			T::Credits::record_verification(validator, correct);
+		// The streaks change now (in the tally, or in the records); the draw weights that
+		// follow from them are brought up to date when the next draw starts
+		// (`PendingDraw::to_refresh`), so a poll costs no tree update. Validators of sessions
+		// before the previous one are re-weighed when their credit next changes.
+		if poll.session == session {
+			let validators = Validators::<T>::get();
+			let mut tally = Judgements::<T>::get().into_inner();
+			tally.resize(validators.len(), StreakDelta::default());
+			for ((validator, _), judgements) in validators.iter().zip(tally.iter_mut()) {
+				judgements.judge(correct(validator));
+			}
+			Judgements::<T>::put(BoundedVec::truncate_from(tally));
+		} else {
+			let electorate: alloc::vec::Vec<T::AccountId> =
+				if poll.session.saturating_add(1) == session {
+					PreviousValidators::<T>::get().into_iter().map(|(v, _)| v).collect()
+				} else {
+					// Older sessions' sets are gone: judge those who voted.
+					poll.votes.iter().map(|(v, _, _)| v.clone()).collect()
+				};
+			let mut pending = Tallies::<T>::read();
+			for validator in &electorate {
+				let judgements =
+					pending.take(validator).then(StreakDelta::judged(correct(validator)));
+				T::Credits::apply_verifications(validator, judgements);
+			}
+			pending.write();
 		}
 		Self::deposit_event(Event::PollConcluded { subject, kind, verdict, by_trading_center });
 		Ok(())
@@ -706,9 +826,9 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		let wanted = Self::wanted();
-		let to_refresh = Validators::<T>::decode_len()
+		let to_refresh = PreviousValidators::<T>::decode_len()
 			.unwrap_or(0)
-			.saturating_add(PreviousValidators::<T>::decode_len().unwrap_or(0)) as u32;
+			.saturating_add(Validators::<T>::decode_len().unwrap_or(0)) as u32;
 		Draw::<T>::put(PendingDraw::<T> {
 			session,
 			seed,
@@ -750,23 +870,38 @@ impl<T: Config> Pallet<T> {
 	fn step_draw_limited(meter: &mut WeightMeter, max_steps: u32) {
 		let Some(mut pending) = Draw::<T>::get() else { return };
 		let step = Self::draw_step_weight();
-		// The nodes to re-weigh first; the sets do not change until the draw ends.
-		let stale: alloc::vec::Vec<T::AccountId> = if pending.refreshed < pending.to_refresh {
-			Validators::<T>::get()
-				.into_iter()
-				.chain(PreviousValidators::<T>::get())
-				.map(|(who, _)| who)
-				.collect()
-		} else {
-			Default::default()
-		};
+		// The nodes to re-weigh first, the previous set (whose tally is written as well) before
+		// the serving one; the sets do not change until the draw ends.
+		let (stale, previous): (alloc::vec::Vec<T::AccountId>, usize) =
+			if pending.refreshed < pending.to_refresh {
+				let previous = PreviousValidators::<T>::get();
+				let count = previous.len();
+				let stale = previous
+					.into_iter()
+					.chain(Validators::<T>::get())
+					.map(|(who, _)| who)
+					.collect();
+				(stale, count)
+			} else {
+				Default::default()
+			};
+
 		let mut steps = 0u32;
 		while steps < max_steps && meter.try_consume(step).is_ok() {
 			steps += 1;
 			let total = TreeTotal::<T>::get();
 			if pending.refreshed < pending.to_refresh {
-				match stale.get(pending.refreshed as usize) {
-					Some(who) => Self::refresh(who),
+				let index = pending.refreshed as usize;
+				match stale.get(index) {
+					Some(who) => {
+						if index < previous {
+							let judgements = PreviousJudgements::<T>::mutate(|tally| {
+								tally.get_mut(index).map(core::mem::take).unwrap_or_default()
+							});
+							T::Credits::apply_verifications(who, judgements);
+						}
+						Self::refresh(who)
+					},
 					None => {
 						defensive!("to_refresh counts the sets, which do not change");
 					},
@@ -810,6 +945,16 @@ impl<T: Config> Pallet<T> {
 				let total =
 					pending.drawn.iter().fold(0u128, |sum, (_, w)| sum.saturating_add(*w));
 				Session::<T>::put(pending.session);
+				// The previous tally was written by the refresh steps, and nothing has joined it
+				// since: judgements of earlier sessions go to the records directly.
+				let previous = PreviousValidators::<T>::get();
+				for ((who, _), judgements) in previous.iter().zip(PreviousJudgements::<T>::get()) {
+					if !judgements.is_empty() {
+						defensive!("the refresh steps write the previous tally");
+						T::Credits::apply_verifications(who, judgements);
+					}
+				}
+				PreviousJudgements::<T>::put(Judgements::<T>::take());
 				PreviousValidators::<T>::put(Validators::<T>::get());
 				ValidatorsTotal::<T>::put(total);
 				Validators::<T>::put(pending.drawn.clone());
@@ -857,6 +1002,15 @@ impl<T: Config> Pallet<T> {
 			.map(|p| p.drawn.len().saturating_sub(p.restored as usize))
 			.unwrap_or_default();
 		ensure!(Drawn::<T>::iter().count() == in_draw, "Drawn differs from the pending draw");
+		ensure!(
+			Judgements::<T>::decode_len().unwrap_or(0) <= validators.len(),
+			"a judgement without a validator"
+		);
+		ensure!(
+			PreviousJudgements::<T>::decode_len().unwrap_or(0) <=
+				PreviousValidators::<T>::decode_len().unwrap_or(0),
+			"a previous judgement without a validator"
+		);
 		Ok(())
 	}
 }
@@ -904,6 +1058,14 @@ impl<T: Config> ValidatorSet<T::AccountId> for Pallet<T> {
 	fn remove_validator(who: &T::AccountId) -> bool {
 		let mut set = Validators::<T>::get();
 		let Some(position) = set.iter().position(|(v, _)| v == who) else { return false };
+		// Its tallied judgements go to its record, and its place in the tally with its seat.
+		let judgements = <Self as PendingVerifications<_>>::take(who);
+		Judgements::<T>::mutate(|tally| {
+			if position < tally.len() {
+				tally.remove(position);
+			}
+		});
+		T::Credits::apply_verifications(who, judgements);
 		let (_, weight) = set.remove(position);
 		Validators::<T>::put(set);
 		ValidatorsTotal::<T>::mutate(|t| *t = t.saturating_sub(weight));

@@ -2,7 +2,8 @@
 
 use crate as pallet_verification;
 use energy_primitives::{
-	Credit, CreditChange, CreditParams, CreditScore, FixedU128, OnVerdict, PollKind, Verdict,
+	Credit, CreditChange, CreditParams, CreditScore, FixedU128, OnVerdict, PendingVerifications,
+	PollKind, StreakDelta, Verdict,
 };
 use frame_support::{derive_impl, parameter_types, traits::Randomness};
 use frame_system::EnsureRoot;
@@ -38,8 +39,8 @@ thread_local! {
 	pub static SEED: RefCell<u64> = const { RefCell::new(0) };
 	/// Draw steps allowed per block.
 	pub static STEPS: RefCell<u32> = const { RefCell::new(100) };
-	/// Verifications recorded: (validator, correct).
-	pub static JUDGED: RefCell<Vec<(u64, bool)>> = const { RefCell::new(Vec::new()) };
+	/// Verifications written to the records: (validator, judgements), in order.
+	pub static JUDGED: RefCell<Vec<(u64, StreakDelta)>> = const { RefCell::new(Vec::new()) };
 	/// Verdicts the market was told.
 	pub static VERDICTS: RefCell<Vec<(u64, PollKind, Verdict)>> = const { RefCell::new(Vec::new()) };
 	/// Whether the mock market refuses verdicts.
@@ -63,7 +64,13 @@ pub fn set_credit(who: u64, credit: Credit, streak: u32) {
 	CREDITS.with(|c| c.borrow_mut().insert(who, (credit, streak)));
 }
 
-/// A credit pallet that reports what tests set.
+/// `who`'s streak in the mock credit records, without what is pending.
+pub fn recorded_streak(who: u64) -> u32 {
+	CREDITS.with(|c| c.borrow().get(&who).map(|(_, n)| *n)).unwrap_or_default()
+}
+
+/// A credit pallet that reports what tests set and, like the real one, reads a streak with the
+/// judgements the verification pallet keeps pending.
 pub struct MockCredits;
 impl CreditScore<u64> for MockCredits {
 	fn params() -> CreditParams {
@@ -73,7 +80,7 @@ impl CreditScore<u64> for MockCredits {
 		CREDITS.with(|c| c.borrow().get(who).map(|(credit, _)| *credit))
 	}
 	fn verification_credit(who: &u64) -> FixedU128 {
-		let streak = CREDITS.with(|c| c.borrow().get(who).map(|(_, n)| *n)).unwrap_or_default();
+		let streak = Verification::pending(who).apply(recorded_streak(*who));
 		CreditParams::default().verification_credit(streak)
 	}
 	fn record_trade(_: &u64, _: bool) -> Option<CreditChange> {
@@ -86,10 +93,17 @@ impl CreditScore<u64> for MockCredits {
 		});
 	}
 	fn record_verification(who: &u64, correct: bool) {
-		JUDGED.with(|j| j.borrow_mut().push((*who, correct)));
+		let judgements = Verification::take(who).then(StreakDelta::judged(correct));
+		Self::apply_verifications(who, judgements);
+	}
+	fn apply_verifications(who: &u64, judgements: StreakDelta) {
+		if judgements.is_empty() {
+			return;
+		}
+		JUDGED.with(|j| j.borrow_mut().push((*who, judgements)));
 		CREDITS.with(|c| {
 			if let Some((_, streak)) = c.borrow_mut().get_mut(who) {
-				*streak = if correct { *streak + 1 } else { 0 };
+				*streak = judgements.apply(*streak);
 			}
 		});
 	}

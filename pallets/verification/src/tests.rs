@@ -214,8 +214,25 @@ fn a_full_tree_reports_the_node() {
 
 mod polls {
 	use super::*;
-	use crate::{Polls, PreviousValidators};
-	use energy_primitives::{PollKind, Verdict, Verifier};
+	use crate::{Judgements, Polls, PreviousJudgements, PreviousValidators};
+	use energy_primitives::{PendingVerifications, PollKind, StreakDelta, Verdict, Verifier};
+
+	const RIGHT: StreakDelta = StreakDelta { reset: false, correct: 1 };
+	const WRONG: StreakDelta = StreakDelta { reset: true, correct: 0 };
+
+	fn judged() -> Vec<(u64, StreakDelta)> {
+		let mut judged = JUDGED.with(|j| j.borrow().clone());
+		judged.sort_by_key(|(who, _)| *who);
+		judged
+	}
+
+	/// Run until the draw that started at `n` has installed its validators.
+	fn finish_draw_from(n: u64) {
+		run_to(n);
+		while crate::Draw::<Test>::exists() {
+			run_to(System::block_number() + 1);
+		}
+	}
 
 	fn open(subject: u64, kind: PollKind) {
 		assert_ok!(<Verification as Verifier>::open(subject, kind));
@@ -250,11 +267,78 @@ mod polls {
 				vec![(1, PollKind::Approval, Verdict::Approve)]
 			);
 			assert!(!Polls::<Test>::contains_key(1, PollKind::Approval));
-			let mut judged = JUDGED.with(|j| j.borrow().clone());
-			judged.sort();
-			let mut expected = vec![(v[0], true), (v[1], true), (v[2], false)];
-			expected.sort();
-			assert_eq!(judged, expected);
+			// Judged in the session's tally, no credit record written yet.
+			assert_eq!(Verification::pending(&v[0]), RIGHT);
+			assert_eq!(Verification::pending(&v[1]), RIGHT);
+			assert_eq!(Verification::pending(&v[2]), WRONG);
+			assert!(judged().is_empty());
+		});
+	}
+
+	#[test]
+	fn the_tally_reaches_the_records_at_the_second_draw_in_order() {
+		ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
+			let v = three();
+			let streaks: Vec<u32> = v.iter().map(|w| recorded_streak(*w)).collect();
+			// Two polls: v[0] right twice, v[1] wrong then right, v[2] missing twice.
+			open(1, PollKind::Approval);
+			assert_ok!(Verification::vote(RuntimeOrigin::signed(v[0]), 1, PollKind::Approval, Verdict::Approve));
+			assert_ok!(Verification::vote(RuntimeOrigin::signed(v[2]), 1, PollKind::Approval, Verdict::Approve));
+			open(2, PollKind::Approval);
+			assert_ok!(Verification::vote(RuntimeOrigin::signed(v[0]), 2, PollKind::Approval, Verdict::Approve));
+			assert_ok!(Verification::vote(RuntimeOrigin::signed(v[1]), 2, PollKind::Approval, Verdict::Approve));
+			let expected = [
+				StreakDelta { reset: false, correct: 2 },
+				StreakDelta { reset: true, correct: 1 },
+				StreakDelta { reset: true, correct: 0 },
+			];
+			for (who, delta) in v.iter().zip(expected) {
+				assert_eq!(Verification::pending(who), delta);
+			}
+			// The next session's validators take office; the tally moves with its set.
+			finish_draw_from(SESSION_LENGTH);
+			assert_eq!(Session::<Test>::get(), 1);
+			assert_eq!(PreviousJudgements::<Test>::get().len(), 3);
+			assert!(Judgements::<Test>::get().is_empty());
+			assert!(judged().is_empty());
+			// Still pending, now in the previous tally, and still read by the credit pallet.
+			for (who, delta) in v.iter().zip(expected) {
+				assert_eq!(Verification::pending(who), delta);
+			}
+			// The draw after that writes the previous tally to the records, once each.
+			finish_draw_from(2 * SESSION_LENGTH);
+			// Session 1 judged no one: its tally, now the previous one, is empty.
+			assert!(PreviousJudgements::<Test>::get().is_empty());
+			let mut want: Vec<(u64, StreakDelta)> = v.iter().copied().zip(expected).collect();
+			want.sort_by_key(|(who, _)| *who);
+			assert_eq!(judged(), want);
+			for ((who, delta), before) in v.iter().zip(expected).zip(streaks) {
+				assert_eq!(recorded_streak(*who), delta.apply(before));
+				assert_eq!(Verification::pending(who), StreakDelta::default());
+				assert_eq!(DrawWeight::<Test>::get(who), Verification::weight_of(who));
+			}
+		});
+	}
+
+	#[test]
+	fn a_removed_validator_takes_its_judgements_to_its_record() {
+		ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
+			let v = three();
+			open(1, PollKind::Approval);
+			assert_ok!(Verification::vote(RuntimeOrigin::signed(v[0]), 1, PollKind::Approval, Verdict::Approve));
+			assert_ok!(Verification::vote(RuntimeOrigin::signed(v[1]), 1, PollKind::Approval, Verdict::Approve));
+			let before = recorded_streak(v[1]);
+			assert!(<Verification as ValidatorSet<u64>>::remove_validator(&v[1]));
+			assert_eq!(judged(), vec![(v[1], RIGHT)]);
+			assert_eq!(recorded_streak(v[1]), before + 1);
+			// The tally stays aligned with the set.
+			assert_eq!(Judgements::<Test>::get().len(), 2);
+			assert!(!validators().contains(&v[1]));
+			for (i, who) in validators().iter().enumerate() {
+				assert_eq!(Judgements::<Test>::get()[i], Verification::pending(who));
+			}
+			assert_eq!(Verification::pending(&v[0]), RIGHT);
+			assert_eq!(Verification::pending(&v[2]), WRONG);
 		});
 	}
 
@@ -394,12 +478,11 @@ mod polls {
 					verdict: Verdict::Approve,
 					by_trading_center: true,
 				})));
-			// The wrong vote and the two missing ones all reset their streaks.
-			let mut judged = JUDGED.with(|j| j.borrow().clone());
-			judged.sort();
-			let mut expected: Vec<_> = v.iter().map(|a| (*a, false)).collect();
-			expected.sort();
-			assert_eq!(judged, expected);
+			// The wrong vote and the two missing ones all reset their streaks (in the tally).
+			for who in &v {
+				assert_eq!(Verification::pending(who), WRONG);
+			}
+			assert!(judged().is_empty());
 		});
 	}
 
@@ -408,6 +491,10 @@ mod polls {
 		ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
 			let old = three();
 			open(5, PollKind::Approval);
+			// A tally from the old session, still pending when the poll is decided.
+			open(6, PollKind::Approval);
+			assert_ok!(Verification::vote(RuntimeOrigin::signed(old[0]), 6, PollKind::Approval, Verdict::Approve));
+			assert_ok!(Verification::vote(RuntimeOrigin::signed(old[1]), 6, PollKind::Approval, Verdict::Approve));
 			run_to(SESSION_LENGTH);
 			assert_eq!(Session::<Test>::get(), 1);
 			assert_eq!(
@@ -420,11 +507,14 @@ mod polls {
 				Error::<Test>::PollClosed
 			);
 			assert_ok!(Verification::decide(RuntimeOrigin::root(), 5, PollKind::Approval, Verdict::Reject));
-			let mut judged: Vec<u64> = JUDGED.with(|j| j.borrow().iter().map(|(a, _)| *a).collect());
-			judged.sort();
-			let mut expected = old.clone();
-			expected.sort();
-			assert_eq!(judged, expected);
+			// Written at once, after what was pending for them: nobody voted, all are reset.
+			let mut expected: Vec<_> = old.iter().map(|who| (*who, WRONG)).collect();
+			expected.sort_by_key(|(who, _)| *who);
+			assert_eq!(judged(), expected);
+			for who in &old {
+				assert_eq!(recorded_streak(*who), 0);
+				assert_eq!(Verification::pending(who), StreakDelta::default());
+			}
 		});
 	}
 
