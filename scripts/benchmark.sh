@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Regenerates the runtime's weights: every project pallet's and pallet_balances' with the node's
 # `benchmark pallet` command, and the runtime's ExtrinsicBaseWeight and BlockExecutionWeight with
-# `benchmark overhead` (runtime/src/weights/). STEPS and REPEAT default to 50 and 20; lower them for a quick
+# `benchmark overhead`, and the database weights with `benchmark storage` (scripts/bench-storage.sh)
+# (runtime/src/weights/). STEPS and REPEAT default to 50 and 20; lower them for a quick
 # run. PALLETS (space-separated, e.g. "credit registry") limits the run to some pallets;
-# BALANCES=0 and OVERHEAD=0 skip pallet_balances and the overhead benchmark.
+# BALANCES=0, OVERHEAD=0 and STORAGE=0 skip the SDK pallets (pallet_balances and the transaction
+# extensions), the overhead and the storage benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -29,14 +31,18 @@ for pallet in ${PALLETS:-dpoa credit registry penalty verification market finali
 done
 
 if [ "${BALANCES:-1}" != 0 ]; then
-	# The transfer that the trading calls are compared with, weighed on this machine and database.
-	"$NODE_BIN" benchmark pallet \
-		--runtime "$CARGO_TARGET_DIR/release/wbuild/dpoa-runtime/dpoa_runtime.compact.compressed.wasm" \
-		--genesis-builder runtime \
-		--pallet pallet_balances --extrinsic '*' \
-		--steps "$STEPS" --repeat "$REPEAT" \
-		--output runtime/src/weights/pallet_balances.rs \
-		--header scripts/license-header.txt
+	# The transfer that the trading calls are compared with, and the transaction extensions every
+	# signed transaction pays for (nonce, mortality, weight, fee), weighed on this machine and
+	# database.
+	for pallet in pallet_balances frame_system_extensions pallet_transaction_payment; do
+		"$NODE_BIN" benchmark pallet \
+			--runtime "$CARGO_TARGET_DIR/release/wbuild/dpoa-runtime/dpoa_runtime.compact.compressed.wasm" \
+			--genesis-builder runtime \
+			--pallet "$pallet" --extrinsic '*' \
+			--steps "$STEPS" --repeat "$REPEAT" \
+			--output "runtime/src/weights/$pallet.rs" \
+			--header scripts/license-header.txt
+	done
 fi
 
 if [ "${OVERHEAD:-1}" != 0 ]; then
@@ -47,4 +53,9 @@ if [ "${OVERHEAD:-1}" != 0 ]; then
 		--chain chain-specs/dev.json \
 		--weight-path runtime/src/weights \
 		--header scripts/license-header.txt
+fi
+
+if [ "${STORAGE:-1}" != 0 ]; then
+	# The database weights every other weight's reads and writes are charged at.
+	scripts/bench-storage.sh
 fi

@@ -3,6 +3,8 @@
 frame_benchmarking::define_benchmarks!(
 	[frame_benchmarking, BaselineBench::<Runtime>]
 	[frame_system, SystemBench::<Runtime>]
+	[frame_system_extensions, SystemExtensionsBench::<Runtime>]
+	[pallet_transaction_payment, TransactionPayment]
 	[pallet_balances, Balances]
 	[pallet_sudo, Sudo]
 	[pallet_utility, Utility]

@@ -12,7 +12,7 @@ use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU128, ConstU32, ConstU64, ConstU8, EitherOfDiverse, EnsureOrigin, VariantCountOf},
 	weights::{
-		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
+		constants::WEIGHT_REF_TIME_PER_SECOND,
 		IdentityFee, Weight,
 	},
 };
@@ -77,12 +77,15 @@ impl frame_system::Config for Runtime {
 	type Nonce = Nonce;
 	type Hash = Hash;
 	type BlockHashCount = BlockHashCount;
-	// The node stores its state in ParityDB (it is built without RocksDB).
-	type DbWeight = ParityDbWeight;
+	/// The node stores its state in ParityDB (it is built without RocksDB): the read and write
+	/// costs measured on it (`scripts/bench-storage.sh`).
+	type DbWeight = crate::weights::ParityDbWeight;
 	type Version = Version;
 	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;
 	type MaxConsumers = ConstU32<16>;
+	/// The transaction extensions' weights, measured on this chain (`scripts/benchmark.sh`).
+	type ExtensionsWeightInfo = crate::weights::frame_system_extensions::WeightInfo<Runtime>;
 }
 
 impl pallet_timestamp::Config for Runtime {
@@ -137,7 +140,8 @@ impl pallet_transaction_payment::Config for Runtime {
 	type WeightToFee = IdentityFee<Balance>;
 	type LengthToFee = IdentityFee<Balance>;
 	type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
-	type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
+	/// The fee extension's weight, measured on this chain (`scripts/benchmark.sh`).
+	type WeightInfo = crate::weights::pallet_transaction_payment::WeightInfo<Runtime>;
 }
 
 impl pallet_sudo::Config for Runtime {
@@ -289,11 +293,11 @@ impl pallet_market::Config for Runtime {
 	type FeedInPrice = FeedInPrice;
 	/// Meters have 10 blocks (one minute) after a window to report.
 	type ReadingPeriod = ConstU32<10>;
-	/// The hook settles attested contracts within the weight of 256 settlements with penalties
-	/// (256 x 1.43 ms = 367 ms, inside the quarter of the 2 s block that normal transactions
-	/// leave); a plain settlement weighs 0.76 ms, so up to 483 of those fit
+	/// The hook settles attested contracts within the weight of 384 settlements with penalties
+	/// (384 x 1.03 ms = 397 ms, inside the quarter of the 2 s block that normal transactions
+	/// leave); a plain settlement weighs 0.51 ms, so up to 774 of those fit
 	/// (docs/PERFORMANCE.md). More wait for the next block or `settle`.
-	type MaxSettlementsPerBlock = ConstU32<256>;
+	type MaxSettlementsPerBlock = ConstU32<384>;
 	type MaxOpenOffers = ConstU32<16>;
 	type MaxOffersPerBlock = ConstU32<64>;
 	/// Acceptances are signed like transactions: sr25519, ed25519 or ECDSA account keys.

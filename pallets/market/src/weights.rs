@@ -4,7 +4,7 @@
 //! (benchmark CLI 64.0.0); do not edit by hand, run `scripts/benchmark.sh`.
 //!
 //! DATE: 2026-12-02, STEPS: `50`, REPEAT: `20`
-//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
+//! HOSTNAME: `vm`, CPU: `AMD EPYC`
 //! WASM-EXECUTION: `Compiled`, DB CACHE: `1024`
 
 // Executed command:
@@ -68,8 +68,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
 	fn propose() -> Weight {
 		// Proof size: measured `790`, estimated `6120`.
-		// Minimum execution time: 39_591_000 picoseconds.
-		Weight::from_parts(54_365_000, 6120)
+		// Minimum execution time: 29_845_000 picoseconds.
+		Weight::from_parts(32_388_000, 6120)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -83,8 +83,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn accept() -> Weight {
 		// Proof size: measured `1195`, estimated `20140`.
-		// Minimum execution time: 39_156_000 picoseconds.
-		Weight::from_parts(55_233_000, 20140)
+		// Minimum execution time: 28_843_000 picoseconds.
+		Weight::from_parts(31_016_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -106,8 +106,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
 	fn propose_signed() -> Weight {
 		// Proof size: measured `1106`, estimated `20140`.
-		// Minimum execution time: 111_564_000 picoseconds.
-		Weight::from_parts(146_935_000, 20140)
+		// Minimum execution time: 89_373_000 picoseconds.
+		Weight::from_parts(100_489_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -117,8 +117,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn reject() -> Weight {
 		// Proof size: measured `385`, estimated `6044`.
-		// Minimum execution time: 27_603_000 picoseconds.
-		Weight::from_parts(42_107_000, 6044)
+		// Minimum execution time: 19_990_000 picoseconds.
+		Weight::from_parts(21_962_000, 6044)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -130,8 +130,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn cancel() -> Weight {
 		// Proof size: measured `697`, estimated `20140`.
-		// Minimum execution time: 35_263_000 picoseconds.
-		Weight::from_parts(55_297_000, 20140)
+		// Minimum execution time: 28_572_000 picoseconds.
+		Weight::from_parts(45_568_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -149,8 +149,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn report_reading() -> Weight {
 		// Proof size: measured `1806`, estimated `20140`.
-		// Minimum execution time: 46_731_000 picoseconds.
-		Weight::from_parts(69_387_000, 20140)
+		// Minimum execution time: 37_345_000 picoseconds.
+		Weight::from_parts(40_411_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -162,8 +162,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn close_readings() -> Weight {
 		// Proof size: measured `565`, estimated `20140`.
-		// Minimum execution time: 30_826_000 picoseconds.
-		Weight::from_parts(48_099_000, 20140)
+		// Minimum execution time: 23_164_000 picoseconds.
+		Weight::from_parts(25_748_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -185,6 +185,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Members` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Params` (r:1 w:0)
 	/// Proof: `Verification::Params` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Validators` (r:1 w:0)
+	/// Proof: `Verification::Validators` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Judgements` (r:1 w:0)
+	/// Proof: `Verification::Judgements` (`max_values`: Some(1), `max_size`: Some(1282), added: 1777, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::PreviousValidators` (r:1 w:0)
+	/// Proof: `Verification::PreviousValidators` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::PreviousJudgements` (r:1 w:0)
+	/// Proof: `Verification::PreviousJudgements` (`max_values`: Some(1), `max_size`: Some(1282), added: 1777, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::DrawWeight` (r:2 w:2)
 	/// Proof: `Verification::DrawWeight` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Position` (r:2 w:0)
@@ -212,49 +220,57 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Market::OpenContracts` (r:2 w:2)
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn settle() -> Weight {
-		// Proof size: measured `5965`, estimated `41038`.
-		// Minimum execution time: 536_968_000 picoseconds.
-		Weight::from_parts(698_116_000, 41038)
-			.saturating_add(T::DbWeight::get().reads(49_u64))
+		// Proof size: measured `6122`, estimated `41038`.
+		// Minimum execution time: 487_877_000 picoseconds.
+		Weight::from_parts(527_627_000, 41038)
+			.saturating_add(T::DbWeight::get().reads(53_u64))
 			.saturating_add(T::DbWeight::get().writes(38_u64))
 	}
 	/// Storage: `Market::OffersExpiringAt` (r:1 w:0)
 	/// Proof: `Market::OffersExpiringAt` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Market::CounterForDue` (r:1 w:1)
 	/// Proof: `Market::CounterForDue` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Market::Due` (r:257 w:256)
+	/// Storage: `Market::Due` (r:385 w:384)
 	/// Proof: `Market::Due` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
-	/// Storage: `Market::Contracts` (r:256 w:256)
+	/// Storage: `Market::Contracts` (r:384 w:384)
 	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
 	/// Storage: `Credit::Params` (r:1 w:0)
 	/// Proof: `Credit::Params` (`max_values`: Some(1), `max_size`: Some(68), added: 563, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::TradingCenter` (r:1 w:0)
 	/// Proof: `Registry::TradingCenter` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	/// Storage: `Credit::Records` (r:512 w:512)
+	/// Storage: `Credit::Records` (r:768 w:768)
 	/// Proof: `Credit::Records` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
-	/// Storage: `Penalty::Shares` (r:512 w:512)
+	/// Storage: `Penalty::Shares` (r:768 w:768)
 	/// Proof: `Penalty::Shares` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Penalty::RewardPerCredit` (r:1 w:1)
 	/// Proof: `Penalty::RewardPerCredit` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Penalty::TotalWeight` (r:1 w:1)
 	/// Proof: `Penalty::TotalWeight` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Members` (r:512 w:0)
+	/// Storage: `Verification::Members` (r:768 w:0)
 	/// Proof: `Verification::Members` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Params` (r:1 w:0)
 	/// Proof: `Verification::Params` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::DrawWeight` (r:512 w:512)
+	/// Storage: `Verification::Validators` (r:1 w:0)
+	/// Proof: `Verification::Validators` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Judgements` (r:1 w:0)
+	/// Proof: `Verification::Judgements` (`max_values`: Some(1), `max_size`: Some(1282), added: 1777, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::PreviousValidators` (r:1 w:0)
+	/// Proof: `Verification::PreviousValidators` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::PreviousJudgements` (r:1 w:0)
+	/// Proof: `Verification::PreviousJudgements` (`max_values`: Some(1), `max_size`: Some(1282), added: 1777, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::DrawWeight` (r:768 w:768)
 	/// Proof: `Verification::DrawWeight` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Position` (r:512 w:0)
+	/// Storage: `Verification::Position` (r:768 w:0)
 	/// Proof: `Verification::Position` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Drawn` (r:512 w:0)
+	/// Storage: `Verification::Drawn` (r:768 w:0)
 	/// Proof: `Verification::Drawn` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Tree` (r:525 w:525)
+	/// Storage: `Verification::Tree` (r:780 w:780)
 	/// Proof: `Verification::Tree` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::TreeTotal` (r:1 w:1)
 	/// Proof: `Verification::TreeTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:512 w:512)
+	/// Storage: `Balances::Holds` (r:768 w:768)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:515 w:515)
+	/// Storage: `System::Account` (r:771 w:771)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
 	/// Proof: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
@@ -262,16 +278,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Penalty::DustScaled` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: UNKNOWN KEY `0x70c69be8e39a92d8d73b19f5d199c8be` (r:1 w:0)
 	/// Proof: UNKNOWN KEY `0x70c69be8e39a92d8d73b19f5d199c8be` (r:1 w:0)
-	/// Storage: `Market::OpenContracts` (r:512 w:512)
+	/// Storage: `Market::OpenContracts` (r:768 w:768)
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// The range of component `n` is `[0, 256]`.
+	/// The range of component `n` is `[0, 384]`.
 	fn on_initialize_settle(n: u32, ) -> Weight {
-		// Proof size: measured `6014 + n * (1433 ±0)`, estimated `33816 + n * (5206 ±0)`.
-		// Minimum execution time: 6_675_000 picoseconds.
-		Weight::from_parts(1_502_087_818, 33816)
-			// Standard error: 2_730_972
-			.saturating_add(Weight::from_parts(555_898_671, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(26_u64))
+		// Proof size: measured `5933 + n * (1435 ±0)`, estimated `31921 + n * (5206 ±0)`.
+		// Minimum execution time: 4_727_000 picoseconds.
+		Weight::from_parts(4_917_000, 31921)
+			// Standard error: 906_564
+			.saturating_add(Weight::from_parts(500_072_244, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(29_u64))
 			.saturating_add(T::DbWeight::get().reads((22_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(19_u64))
 			.saturating_add(T::DbWeight::get().writes((16_u64).saturating_mul(n.into())))
@@ -281,33 +297,33 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OffersExpiringAt` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Market::CounterForDue` (r:1 w:1)
 	/// Proof: `Market::CounterForDue` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Market::Due` (r:257 w:256)
+	/// Storage: `Market::Due` (r:385 w:384)
 	/// Proof: `Market::Due` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
-	/// Storage: `Market::Contracts` (r:256 w:256)
+	/// Storage: `Market::Contracts` (r:384 w:384)
 	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
 	/// Storage: `Credit::Params` (r:1 w:0)
 	/// Proof: `Credit::Params` (`max_values`: Some(1), `max_size`: Some(68), added: 563, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::TradingCenter` (r:1 w:0)
 	/// Proof: `Registry::TradingCenter` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	/// Storage: `Credit::Records` (r:512 w:512)
+	/// Storage: `Credit::Records` (r:768 w:768)
 	/// Proof: `Credit::Records` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:512 w:512)
+	/// Storage: `Balances::Holds` (r:768 w:768)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:513 w:513)
+	/// Storage: `System::Account` (r:769 w:769)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
 	/// Proof: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
 	/// Storage: UNKNOWN KEY `0x70c69be8e39a92d8d73b19f5d199c8be` (r:1 w:0)
 	/// Proof: UNKNOWN KEY `0x70c69be8e39a92d8d73b19f5d199c8be` (r:1 w:0)
-	/// Storage: `Market::OpenContracts` (r:512 w:512)
+	/// Storage: `Market::OpenContracts` (r:768 w:768)
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// The range of component `n` is `[0, 256]`.
+	/// The range of component `n` is `[0, 384]`.
 	fn on_initialize_settle_plain(n: u32, ) -> Weight {
-		// Proof size: measured `1762 + n * (833 ±0)`, estimated `5248 + n * (5206 ±0)`.
-		// Minimum execution time: 4_854_000 picoseconds.
-		Weight::from_parts(5_135_000, 5248)
-			// Standard error: 469_439
-			.saturating_add(Weight::from_parts(199_833_944, 0).saturating_mul(n.into()))
+		// Proof size: measured `1498 + n * (835 ±0)`, estimated `5070 + n * (5206 ±0)`.
+		// Minimum execution time: 4_546_000 picoseconds.
+		Weight::from_parts(4_757_000, 5070)
+			// Standard error: 274_853
+			.saturating_add(Weight::from_parts(204_880_739, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -326,8 +342,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Offers` (`max_values`: None, `max_size`: Some(82), added: 2557, mode: `MaxEncodedLen`)
 	fn post_offer() -> Weight {
 		// Proof size: measured `1237`, estimated `3991`.
-		// Minimum execution time: 30_072_000 picoseconds.
-		Weight::from_parts(38_630_000, 3991)
+		// Minimum execution time: 24_827_000 picoseconds.
+		Weight::from_parts(26_790_000, 3991)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -339,8 +355,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenOffers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn cancel_offer() -> Weight {
 		// Proof size: measured `803`, estimated `3991`.
-		// Minimum execution time: 22_032_000 picoseconds.
-		Weight::from_parts(29_452_000, 3991)
+		// Minimum execution time: 18_017_000 picoseconds.
+		Weight::from_parts(19_519_000, 3991)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -355,10 +371,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 64]`.
 	fn on_initialize_expire(n: u32, ) -> Weight {
 		// Proof size: measured `149 + n * (138 ±0)`, estimated `3991 + n * (2557 ±0)`.
-		// Minimum execution time: 4_784_000 picoseconds.
-		Weight::from_parts(18_645_704, 3991)
-			// Standard error: 28_862
-			.saturating_add(Weight::from_parts(11_580_831, 0).saturating_mul(n.into()))
+		// Minimum execution time: 4_737_000 picoseconds.
+		Weight::from_parts(4_888_000, 3991)
+			// Standard error: 20_314
+			.saturating_add(Weight::from_parts(10_844_219, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -370,57 +386,57 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with ParityDB's database weights (the node's database), for tests and mocks.
 impl WeightInfo for () {
 	fn propose() -> Weight {
-		Weight::from_parts(54_365_000, 6120)
+		Weight::from_parts(32_388_000, 6120)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn accept() -> Weight {
-		Weight::from_parts(55_233_000, 20140)
+		Weight::from_parts(31_016_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn propose_signed() -> Weight {
-		Weight::from_parts(146_935_000, 20140)
+		Weight::from_parts(100_489_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn reject() -> Weight {
-		Weight::from_parts(42_107_000, 6044)
+		Weight::from_parts(21_962_000, 6044)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn cancel() -> Weight {
-		Weight::from_parts(55_297_000, 20140)
+		Weight::from_parts(45_568_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn report_reading() -> Weight {
-		Weight::from_parts(69_387_000, 20140)
+		Weight::from_parts(40_411_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn close_readings() -> Weight {
-		Weight::from_parts(48_099_000, 20140)
+		Weight::from_parts(25_748_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn settle() -> Weight {
-		Weight::from_parts(698_116_000, 41038)
-			.saturating_add(ParityDbWeight::get().reads(49_u64))
+		Weight::from_parts(527_627_000, 41038)
+			.saturating_add(ParityDbWeight::get().reads(53_u64))
 			.saturating_add(ParityDbWeight::get().writes(38_u64))
 	}
 	fn on_initialize_settle(n: u32, ) -> Weight {
-		Weight::from_parts(1_502_087_818, 33816)
-			.saturating_add(Weight::from_parts(555_898_671, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(26_u64))
+		Weight::from_parts(4_917_000, 31921)
+			.saturating_add(Weight::from_parts(500_072_244, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(29_u64))
 			.saturating_add(ParityDbWeight::get().reads((22_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(19_u64))
 			.saturating_add(ParityDbWeight::get().writes((16_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(n.into()))
 	}
 	fn on_initialize_settle_plain(n: u32, ) -> Weight {
-		Weight::from_parts(5_135_000, 5248)
-			.saturating_add(Weight::from_parts(199_833_944, 0).saturating_mul(n.into()))
+		Weight::from_parts(4_757_000, 5070)
+			.saturating_add(Weight::from_parts(204_880_739, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().reads((10_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
@@ -428,18 +444,18 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(n.into()))
 	}
 	fn post_offer() -> Weight {
-		Weight::from_parts(38_630_000, 3991)
+		Weight::from_parts(26_790_000, 3991)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn cancel_offer() -> Weight {
-		Weight::from_parts(29_452_000, 3991)
+		Weight::from_parts(19_519_000, 3991)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn on_initialize_expire(n: u32, ) -> Weight {
-		Weight::from_parts(18_645_704, 3991)
-			.saturating_add(Weight::from_parts(11_580_831, 0).saturating_mul(n.into()))
+		Weight::from_parts(4_888_000, 3991)
+			.saturating_add(Weight::from_parts(10_844_219, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
-//! DATE: 2026-11-24 (Y/M/D)
-//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
+//! DATE: 2026-12-02 (Y/M/D)
+//! HOSTNAME: `vm`, CPU: `AMD EPYC`
 //!
 //! SHORT-NAME: `block`, LONG-NAME: `BlockExecution`, RUNTIME: `dpoa-energy`
 //! WARMUPS: `10`, REPEAT: `100`
@@ -28,17 +28,17 @@ parameter_types! {
 	/// Calculated by multiplying the *Average* with `1.0` and adding `0`.
 	///
 	/// Stats nanoseconds:
-	///   Min, Max: 134_033, 632_432
-	///   Average:  209_485
-	///   Median:   216_236
-	///   Std-Dev:  55129.11
+	///   Min, Max: 155_041, 289_782
+	///   Average:  182_619
+	///   Median:   165_106
+	///   Std-Dev:  30821.51
 	///
 	/// Percentiles nanoseconds:
-	///   99th: 277_905
-	///   95th: 246_576
-	///   75th: 225_702
+	///   99th: 269_281
+	///   95th: 236_713
+	///   75th: 205_756
 	pub const BlockExecutionWeight: Weight =
-		Weight::from_parts(WEIGHT_REF_TIME_PER_NANOS.saturating_mul(209_485), 0);
+		Weight::from_parts(WEIGHT_REF_TIME_PER_NANOS.saturating_mul(182_619), 0);
 }
 
 #[cfg(test)]

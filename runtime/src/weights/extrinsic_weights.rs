@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
-//! DATE: 2026-11-24 (Y/M/D)
-//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
+//! DATE: 2026-12-02 (Y/M/D)
+//! HOSTNAME: `vm`, CPU: `AMD EPYC`
 //!
 //! SHORT-NAME: `extrinsic`, LONG-NAME: `ExtrinsicBase`, RUNTIME: `dpoa-energy`
 //! WARMUPS: `10`, REPEAT: `100`
@@ -28,17 +28,17 @@ parameter_types! {
 	/// Calculated by multiplying the *Average* with `1.0` and adding `0`.
 	///
 	/// Stats nanoseconds:
-	///   Min, Max: 91_680, 96_952
-	///   Average:  93_537
-	///   Median:   93_689
-	///   Std-Dev:  1040.66
+	///   Min, Max: 87_368, 96_645
+	///   Average:  90_657
+	///   Median:   90_529
+	///   Std-Dev:  1715.25
 	///
 	/// Percentiles nanoseconds:
-	///   99th: 96_794
-	///   95th: 94_970
-	///   75th: 94_163
+	///   99th: 95_278
+	///   95th: 93_295
+	///   75th: 91_687
 	pub const ExtrinsicBaseWeight: Weight =
-		Weight::from_parts(WEIGHT_REF_TIME_PER_NANOS.saturating_mul(93_537), 0);
+		Weight::from_parts(WEIGHT_REF_TIME_PER_NANOS.saturating_mul(90_657), 0);
 }
 
 #[cfg(test)]

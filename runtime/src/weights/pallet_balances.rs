@@ -5,7 +5,7 @@
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
 //! DATE: 2026-12-02, STEPS: `50`, REPEAT: `20`, LOW RANGE: `[]`, HIGH RANGE: `[]`
 //! WORST CASE MAP SIZE: `1000000`
-//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
+//! HOSTNAME: `vm`, CPU: `AMD EPYC`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `None`, DB CACHE: 1024
 
 // Executed Command:
@@ -46,8 +46,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `39`
 		//  Estimated: `3593`
-		// Minimum execution time: 49_652_000 picoseconds.
-		Weight::from_parts(57_130_000, 0)
+		// Minimum execution time: 49_794_000 picoseconds.
+		Weight::from_parts(52_749_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -58,8 +58,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `39`
 		//  Estimated: `3593`
-		// Minimum execution time: 38_850_000 picoseconds.
-		Weight::from_parts(44_697_000, 0)
+		// Minimum execution time: 36_044_000 picoseconds.
+		Weight::from_parts(40_931_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -70,8 +70,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `189`
 		//  Estimated: `3593`
-		// Minimum execution time: 22_680_000 picoseconds.
-		Weight::from_parts(26_620_000, 0)
+		// Minimum execution time: 20_270_000 picoseconds.
+		Weight::from_parts(21_702_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -82,8 +82,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `278`
 		//  Estimated: `3593`
-		// Minimum execution time: 22_848_000 picoseconds.
-		Weight::from_parts(28_873_000, 0)
+		// Minimum execution time: 20_120_000 picoseconds.
+		Weight::from_parts(21_873_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -94,8 +94,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `213`
 		//  Estimated: `6196`
-		// Minimum execution time: 53_519_000 picoseconds.
-		Weight::from_parts(65_470_000, 0)
+		// Minimum execution time: 53_089_000 picoseconds.
+		Weight::from_parts(56_635_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -106,8 +106,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `39`
 		//  Estimated: `3593`
-		// Minimum execution time: 51_778_000 picoseconds.
-		Weight::from_parts(59_924_000, 0)
+		// Minimum execution time: 47_922_000 picoseconds.
+		Weight::from_parts(52_408_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -118,8 +118,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `278`
 		//  Estimated: `3593`
-		// Minimum execution time: 19_474_000 picoseconds.
-		Weight::from_parts(23_513_000, 0)
+		// Minimum execution time: 16_595_000 picoseconds.
+		Weight::from_parts(18_127_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -131,11 +131,11 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `640 + u * (85 ±0)`
 		//  Estimated: `990 + u * (2603 ±0)`
-		// Minimum execution time: 19_523_000 picoseconds.
-		Weight::from_parts(20_448_000, 0)
+		// Minimum execution time: 16_835_000 picoseconds.
+		Weight::from_parts(17_015_000, 0)
 			.saturating_add(Weight::from_parts(0, 990))
-			// Standard Error: 38_931
-			.saturating_add(Weight::from_parts(16_908_026, 0).saturating_mul(u.into()))
+			// Standard Error: 20_549
+			.saturating_add(Weight::from_parts(14_739_831, 0).saturating_mul(u.into()))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(u.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(u.into())))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(u.into()))
@@ -144,24 +144,24 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_133_000 picoseconds.
-		Weight::from_parts(10_127_000, 0)
+		// Minimum execution time: 4_827_000 picoseconds.
+		Weight::from_parts(5_338_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn burn_allow_death() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 32_687_000 picoseconds.
-		Weight::from_parts(43_357_000, 0)
+		// Minimum execution time: 29_534_000 picoseconds.
+		Weight::from_parts(32_358_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn burn_keep_alive() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 21_810_000 picoseconds.
-		Weight::from_parts(28_078_000, 0)
+		// Minimum execution time: 19_519_000 picoseconds.
+		Weight::from_parts(21_191_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 }
