@@ -35,7 +35,9 @@ use dpoa_runtime::{
 	Penalty, RegistryConfig, Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig,
 	RuntimeOrigin, System, UNIT,
 };
-use energy_primitives::{credit::CreditParams, PollKind, Role, Verdict};
+use energy_primitives::{
+	credit::CreditParams, CreditScore, PendingVerifications, PollKind, Role, Verdict,
+};
 use frame_support::traits::{
 	fungible::InspectHold,
 	OnInitialize, UnfilteredDispatchable,
@@ -364,7 +366,19 @@ fn next_block() {
 }
 
 /// Install `validators` (with their current draw weights) as the session's validator set.
+/// The judgements tallied for the set it replaces are written to the credit records first, as
+/// the draws write them when a set rotates out.
 fn install_validators(validators: &[AccountId]) {
+	let serving = pallet_verification::Validators::<Runtime>::get();
+	let previous = pallet_verification::PreviousValidators::<Runtime>::get();
+	for (who, _) in serving.iter().chain(previous.iter()) {
+		let judgements = <pallet_verification::Pallet<Runtime> as PendingVerifications<
+			AccountId,
+		>>::take(who);
+		<Credit as CreditScore<AccountId>>::apply_verifications(who, judgements);
+	}
+	pallet_verification::Judgements::<Runtime>::kill();
+	pallet_verification::PreviousJudgements::<Runtime>::kill();
 	let with_weights: Vec<(AccountId, u128)> = validators
 		.iter()
 		.map(|v| (v.clone(), pallet_verification::Pallet::<Runtime>::weight_of(v)))
