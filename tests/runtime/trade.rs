@@ -5,9 +5,9 @@
 use dpoa_runtime::{
 	genesis_config_presets::{community, meter},
 	AllPalletsWithSystem, Balances, Credit, Penalty, Runtime, RuntimeCall, RuntimeEvent,
-	RuntimeOrigin, System, UNIT, WASM_BINARY,
+	RuntimeOrigin, System, Verification, UNIT, WASM_BINARY,
 };
-use energy_primitives::{CreditScore, PollKind, Verdict};
+use energy_primitives::{CreditScore, PendingVerifications, PollKind, Verdict};
 use frame_support::traits::{
 	fungible::InspectHold,
 	OnInitialize, UnfilteredDispatchable,
@@ -160,12 +160,19 @@ fn trades_settle_through_the_runtime_and_conserve_money() {
 		assert!(Balances::free_balance(&bob) > before);
 
 		// Validators were judged: a poll concludes once 2/3 of the weight voted; voters' streaks
-		// grew, and a validator that did not vote on the last poll was reset to 0.
+		// grew, and a validator that did not vote on the last poll was reset to 0. The
+		// judgements are in the session's tally, not yet in the records, and the credit pallet
+		// reads the streaks with them.
 		let streaks: Vec<u32> = validators()
 			.iter()
-			.map(|v| pallet_credit::Records::<Runtime>::get(v).unwrap().verification_streak)
+			.map(|v| Credit::credit_info(v).unwrap().verification_streak)
 			.collect();
 		assert!(streaks.iter().filter(|n| **n > 0).count() >= 2, "{streaks:?}");
+		for (v, streak) in validators().iter().zip(&streaks) {
+			let recorded = pallet_credit::Records::<Runtime>::get(v).unwrap().verification_streak;
+			let pending = <Verification as PendingVerifications<_>>::pending(v);
+			assert_eq!(pending.apply(recorded), *streak);
+		}
 		// No money was created or destroyed (fees are paid in tokens, not burned here).
 		assert_eq!(Balances::total_issuance(), issuance);
 	});
