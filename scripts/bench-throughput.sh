@@ -10,7 +10,8 @@
 # POOL_TYPE is the node's transaction pool, single-state by default: under this load the
 # SDK's default fork-aware pool lost transactions it had accepted (13,434 of 30,000 transfers
 # never included, and no votes after the proposals; docs/PERFORMANCE.md), which the
-# single-state pool did not. POOL_TYPE=fork-aware reproduces that.
+# single-state pool did not. POOL_TYPE=fork-aware reproduces that; it looks like the future
+# queue's limit, a tenth of --pool-limit (docs/PERFORMANCE.md).
 # The tool waits for the node's first block. Needs the built node (scripts/run-dev.sh or scripts/test.sh builds it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
