@@ -12,6 +12,20 @@ source scripts/env.sh
 STEPS="${STEPS:-50}"
 REPEAT="${REPEAT:-20}"
 cargo build --release --workspace --locked
+
+# benchmark_pallet <pallet> <steps> <repeat> <output> [extra arguments]
+benchmark_pallet() {
+	local pallet="$1" steps="$2" repeat="$3" output="$4"
+	shift 4
+	"$NODE_BIN" benchmark pallet \
+		--runtime "$CARGO_TARGET_DIR/release/wbuild/dpoa-runtime/dpoa_runtime.compact.compressed.wasm" \
+		--genesis-builder runtime \
+		--pallet "$pallet" --extrinsic '*' \
+		--steps "$steps" --repeat "$repeat" \
+		--output "$output" \
+		--header scripts/license-header.txt "$@"
+}
+
 for pallet in ${PALLETS:-dpoa credit registry penalty verification market finality}; do
 	steps="$STEPS" repeat="$REPEAT"
 	if [ "$pallet" = dpoa ]; then
@@ -20,13 +34,7 @@ for pallet in ${PALLETS:-dpoa credit registry penalty verification market finali
 		# stays near 8 GB and measures the same linear models.
 		steps="${STEPS_DPOA:-10}" repeat="${REPEAT_DPOA:-3}"
 	fi
-	"$NODE_BIN" benchmark pallet \
-		--runtime "$CARGO_TARGET_DIR/release/wbuild/dpoa-runtime/dpoa_runtime.compact.compressed.wasm" \
-		--genesis-builder runtime \
-		--pallet "pallet_$pallet" --extrinsic '*' \
-		--steps "$steps" --repeat "$repeat" \
-		--output "pallets/$pallet/src/weights.rs" \
-		--header scripts/license-header.txt \
+	benchmark_pallet "pallet_$pallet" "$steps" "$repeat" "pallets/$pallet/src/weights.rs" \
 		--template scripts/weight-template.hbs
 done
 
@@ -35,13 +43,7 @@ if [ "${BALANCES:-1}" != 0 ]; then
 	# signed transaction pays for (nonce, mortality, weight, fee), weighed on this machine and
 	# database.
 	for pallet in pallet_balances frame_system_extensions pallet_transaction_payment; do
-		"$NODE_BIN" benchmark pallet \
-			--runtime "$CARGO_TARGET_DIR/release/wbuild/dpoa-runtime/dpoa_runtime.compact.compressed.wasm" \
-			--genesis-builder runtime \
-			--pallet "$pallet" --extrinsic '*' \
-			--steps "$STEPS" --repeat "$REPEAT" \
-			--output "runtime/src/weights/$pallet.rs" \
-			--header scripts/license-header.txt
+		benchmark_pallet "$pallet" "$STEPS" "$REPEAT" "runtime/src/weights/$pallet.rs"
 	done
 fi
 
