@@ -70,6 +70,43 @@ fn poll_of_kind_with_votes<T: Config>(v: u32, kind: PollKind) -> (u64, T::Accoun
 	(subject, last)
 }
 
+/// A session of `v` validators and `n` polls of `kind` (each on its own subject) on which all
+/// but the last validator have voted; if `open`, only as many as leave each poll open after
+/// the last one's vote too. The subjects and the last validator.
+fn polls_with_votes<T: Config>(
+	v: u32,
+	n: u32,
+	kind: PollKind,
+	open: bool,
+) -> (alloc::vec::Vec<u64>, T::AccountId) {
+	let mut subjects = alloc::vec::Vec::new();
+	let mut last = None;
+	for _ in 0..n {
+		let (subject, validator) = poll_of_kind_with_votes::<T>(v, kind);
+		if open {
+			// ceil(2v/3) - 1 votes after the last one's: one short of 2/3 of the weights.
+			let short = (2 * v).div_ceil(3) - 2;
+			Polls::<T>::mutate(subject, kind, |p| {
+				if let Some(p) = p {
+					p.votes.truncate(short as usize);
+				}
+			});
+		}
+		subjects.push(subject);
+		last = Some(validator);
+	}
+	let last = last.unwrap_or_else(|| poll_of_kind_with_votes::<T>(v, kind).1);
+	(subjects, last)
+}
+
+/// The `vote_many` argument of every subject's vote for a poll of `kind`.
+fn votes_on<T: Config>(
+	subjects: &[u64],
+	kind: PollKind,
+) -> BoundedVec<(u64, Verdict), T::MaxVotesPerCall> {
+	BoundedVec::truncate_from(subjects.iter().map(|s| (*s, verdict_for(kind))).collect())
+}
+
 /// `10^e` nodes, or as many as the tree has room for.
 fn community_size<T: Config>(e: u32) -> u32 {
 	10u32.pow(e).min(T::MaxNodes::get().saturating_sub(PositionCount::<T>::get()))
@@ -238,6 +275,57 @@ mod benchmarks {
 		vote(RawOrigin::Signed(last), subject, PollKind::Delivery, verdict_for(PollKind::Delivery));
 
 		assert!(!Polls::<T>::contains_key(subject, PollKind::Delivery));
+		Ok(())
+	}
+
+	/// `MaxVotesPerCall` concluding votes on approval polls of `v` validators in one call: each
+	/// approves a contract (its fees and holds, the costliest verdict) and judges every
+	/// validator. With [`vote`](Pallet::vote), a call of one such vote, it gives the cost of
+	/// each vote beyond the first (`vote_many`'s cost grows with the product of votes and
+	/// validators, which one benchmark of two components would not fit).
+	#[benchmark]
+	fn vote_many(v: Linear<1, { T::MaxValidators::get() }>) -> Result<(), BenchmarkError> {
+		let n = T::MaxVotesPerCall::get();
+		let (subjects, last) = polls_with_votes::<T>(v, n, PollKind::Approval, false);
+		let votes = votes_on::<T>(&subjects, PollKind::Approval);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(last), PollKind::Approval, votes);
+
+		assert!(subjects.iter().all(|s| !Polls::<T>::contains_key(s, PollKind::Approval)));
+		Ok(())
+	}
+
+	/// `MaxVotesPerCall` concluding votes on delivery polls of `v` validators in one call: the
+	/// market records each contract's attested quantities and lists it for settlement.
+	#[benchmark]
+	fn vote_many_delivery(v: Linear<1, { T::MaxValidators::get() }>) -> Result<(), BenchmarkError> {
+		let n = T::MaxVotesPerCall::get();
+		let (subjects, last) = polls_with_votes::<T>(v, n, PollKind::Delivery, false);
+		let votes = votes_on::<T>(&subjects, PollKind::Delivery);
+
+		#[extrinsic_call]
+		vote_many(RawOrigin::Signed(last), PollKind::Delivery, votes);
+
+		assert!(subjects.iter().all(|s| !Polls::<T>::contains_key(s, PollKind::Delivery)));
+		Ok(())
+	}
+
+	/// `MaxVotesPerCall` votes in one call that each leave an approval poll of `v` validators
+	/// open.
+	#[benchmark]
+	fn vote_many_open(v: Linear<2, { T::MaxValidators::get() }>) -> Result<(), BenchmarkError> {
+		let n = T::MaxVotesPerCall::get();
+		let (subjects, last) = polls_with_votes::<T>(v, n, PollKind::Approval, true);
+		let votes = votes_on::<T>(&subjects, PollKind::Approval);
+
+		#[extrinsic_call]
+		vote_many(RawOrigin::Signed(last.clone()), PollKind::Approval, votes);
+
+		for subject in &subjects {
+			let poll = Polls::<T>::get(subject, PollKind::Approval).expect("still open");
+			assert_eq!(poll.votes.last().map(|(who, _, _)| who), Some(&last));
+		}
 		Ok(())
 	}
 

@@ -10,6 +10,13 @@
 //! weight zero. The weights live in a Fenwick tree ([`energy_primitives::sampling`]) with one
 //! position per node, updated in `O(log n)` whenever a node's credit or membership changes.
 //!
+//! ## Voting
+//!
+//! The session's validators vote on each poll with [`Pallet::vote`], or on many polls of one
+//! kind in one transaction with [`Pallet::vote_many`], which reads the session's validators and
+//! updates the tally once for all of them. A 2/3 quorum of the session's validator weight
+//! concludes a poll; after its deadline the trading center decides it ([`Pallet::decide`]).
+//!
 //! ## Judging validators
 //!
 //! A poll of the current session that concludes judges every validator of the session (a vote
@@ -202,6 +209,9 @@ pub mod pallet {
 		/// How many blocks validators have to vote on a poll (within its session).
 		#[pallet::constant]
 		type VotingPeriod: Get<BlockNumberFor<Self>>;
+		/// The most votes one [`Pallet::vote_many`] call casts.
+		#[pallet::constant]
+		type MaxVotesPerCall: Get<u32>;
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
 	}
@@ -365,6 +375,17 @@ pub mod pallet {
 			/// What was voted on.
 			kind: PollKind,
 		},
+		/// A vote of a [`Pallet::vote_many`] call could not be cast; nothing of it was kept.
+		VoteSkipped {
+			/// The contract.
+			subject: u64,
+			/// What was voted on.
+			kind: PollKind,
+			/// The validator.
+			who: T::AccountId,
+			/// Why: what [`Pallet::vote`] would have failed with.
+			error: DispatchError,
+		},
 	}
 
 	/// Errors of the verification pallet.
@@ -518,27 +539,17 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			ensure!(verdict.fits(kind), Error::<T>::VerdictDoesNotFit);
-			let mut poll = Polls::<T>::get(subject, kind).ok_or(Error::<T>::PollNotFound)?;
+			let poll = Polls::<T>::get(subject, kind).ok_or(Error::<T>::PollNotFound)?;
 			ensure!(Self::is_open(&poll), Error::<T>::PollClosed);
 			let weight =
 				<Self as ValidatorSet<_>>::validator_weight(&who).ok_or(Error::<T>::NotValidator)?;
-			ensure!(!poll.votes.iter().any(|(v, _, _)| v == &who), Error::<T>::AlreadyVoted);
-			poll.votes
-				.try_push((who.clone(), verdict, weight))
-				.map_err(|_| Error::<T>::NotValidator)?;
-			Self::deposit_event(Event::Voted { subject, kind, who, verdict });
-			let backing = poll
-				.votes
-				.iter()
-				.filter(|(_, v, _)| *v == verdict)
-				.fold(0u128, |sum, (_, _, w)| sum.saturating_add(*w));
 			let total = ValidatorsTotal::<T>::get();
-			if total > 0 && backing.saturating_mul(3) >= total.saturating_mul(2) {
-				Self::conclude(subject, kind, poll, verdict, false)?;
-				Ok(().into())
-			} else {
-				Polls::<T>::insert(subject, kind, poll);
-				Ok(Some(<T as Config>::WeightInfo::vote_open(Self::validator_count())).into())
+			match Self::cast(&who, weight, total, subject, kind, poll, verdict)? {
+				Some(poll) => {
+					Self::judge_concluded(subject, kind, &poll, verdict, false);
+					Ok(().into())
+				},
+				None => Ok(Some(<T as Config>::WeightInfo::vote_open(Self::validator_count())).into()),
 			}
 		}
 
@@ -569,6 +580,86 @@ pub mod pallet {
 			let poll = Polls::<T>::get(subject, kind).ok_or(Error::<T>::PollNotFound)?;
 			ensure!(!Self::is_open(&poll), Error::<T>::PollStillOpen);
 			Self::conclude(subject, kind, poll, verdict, true)
+		}
+
+		/// Vote on several polls of one kind in one transaction: what [`Pallet::vote`] does for
+		/// each `(subject, verdict)` of `votes`, in order, for one transaction's overhead, one
+		/// read of the session's validators and one update of its tally of judgements.
+		///
+		/// A vote that cannot be cast (its poll is not found or closed, the caller has voted on
+		/// it, or the market cannot apply the verdict it concludes with) is skipped with
+		/// everything it did undone, and reported with [`Event::VoteSkipped`]; the others stand.
+		///
+		/// - Origin: signed, a validator of the current session.
+		/// - `kind`: the kind of every poll voted on.
+		/// - `votes`: `(subject, verdict)` pairs, at most `MaxVotesPerCall`.
+		///
+		/// Errors, with nothing changed: [`Error::VerdictDoesNotFit`] if any verdict does not
+		/// answer `kind`, [`Error::NotValidator`]. Emits, per vote, [`Event::Voted`], and
+		/// [`Event::PollConcluded`] at quorum, or [`Event::VoteSkipped`].
+		///
+		/// Complexity: `O(n * V)`, `n` the votes and `V` the session's number of validators:
+		/// each concluding vote judges every validator. Charged as if every vote concluded;
+		/// refunded down to what the votes that did not conclude cost
+		/// ([`Pallet::vote_many_weight`]).
+		#[pallet::call_index(3)]
+		#[pallet::weight(Pallet::<T>::vote_many_weight(*kind, votes.len() as u32, 0))]
+		pub fn vote_many(
+			origin: OriginFor<T>,
+			kind: PollKind,
+			votes: BoundedVec<(u64, Verdict), T::MaxVotesPerCall>,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			ensure!(votes.iter().all(|(_, v)| v.fits(kind)), Error::<T>::VerdictDoesNotFit);
+			let validators = Validators::<T>::get();
+			let weight = validators
+				.iter()
+				.find(|(v, _)| v == &who)
+				.map(|(_, w)| *w)
+				.ok_or(Error::<T>::NotValidator)?;
+			let total = ValidatorsTotal::<T>::get();
+			let session = Session::<T>::get();
+			let now = frame_system::Pallet::<T>::block_number();
+			let mut tally: Option<alloc::vec::Vec<StreakDelta>> = None;
+			let mut open = 0u32;
+			let count = votes.len() as u32;
+			for (subject, verdict) in votes {
+				let cast = frame_support::storage::with_storage_layer(|| {
+					let poll = Polls::<T>::get(subject, kind).ok_or(Error::<T>::PollNotFound)?;
+					ensure!(
+						poll.session == session && now <= poll.deadline,
+						Error::<T>::PollClosed
+					);
+					Self::cast(&who, weight, total, subject, kind, poll, verdict)
+				});
+				match cast {
+					Ok(Some(poll)) => {
+						let tally = tally.get_or_insert_with(|| {
+							let mut tally = Judgements::<T>::get().into_inner();
+							tally.resize(validators.len(), StreakDelta::default());
+							tally
+						});
+						Self::judge(&validators, tally, &poll, verdict);
+						Self::deposit_event(Event::PollConcluded {
+							subject,
+							kind,
+							verdict,
+							by_trading_center: false,
+						});
+					},
+					Ok(None) => open.saturating_inc(),
+					Err(error) => Self::deposit_event(Event::VoteSkipped {
+						subject,
+						kind,
+						who: who.clone(),
+						error,
+					}),
+				}
+			}
+			if let Some(tally) = tally {
+				Judgements::<T>::put(BoundedVec::truncate_from(tally));
+			}
+			Ok(Some(Self::vote_many_weight(kind, count, open)).into())
 		}
 	}
 }
@@ -687,6 +778,39 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// What a [`Pallet::vote_many`] of `votes` votes on polls of `kind` costs if `open` of
+	/// them leave their poll open (the others conclude theirs, or are skipped, which is charged
+	/// as concluding): a call of one vote ([`Pallet::vote`]'s weight), and each further vote at
+	/// its share of a full call beyond that (`vote_many` benchmarks a call of
+	/// `MaxVotesPerCall`), at the session's number of validators.
+	pub fn vote_many_weight(kind: PollKind, votes: u32, open: u32) -> Weight {
+		let v = Self::validator_count();
+		let full = u64::from(T::MaxVotesPerCall::get().max(2));
+		// The cost of each vote beyond a call's first.
+		let further = |one: Weight, all: Weight| all.saturating_sub(one).saturating_div(full - 1);
+		let (one, all) = match kind {
+			PollKind::Approval => (
+				<T as Config>::WeightInfo::vote(v),
+				<T as Config>::WeightInfo::vote_many(v),
+			),
+			PollKind::Delivery => (
+				<T as Config>::WeightInfo::vote_delivery(v),
+				<T as Config>::WeightInfo::vote_many_delivery(v),
+			),
+		};
+		let (one_open, all_open) =
+			(<T as Config>::WeightInfo::vote_open(v), <T as Config>::WeightInfo::vote_many_open(v));
+		let open = u64::from(open.min(votes));
+		let concluding = u64::from(votes).saturating_sub(open);
+		let open_votes = further(one_open, all_open);
+		if concluding > 0 {
+			one.saturating_add(further(one, all).saturating_mul(concluding - 1))
+				.saturating_add(open_votes.saturating_mul(open))
+		} else {
+			one_open.saturating_add(open_votes.saturating_mul(open.saturating_sub(1)))
+		}
+	}
+
 	/// Whether validators can still vote on `poll`.
 	pub fn is_open(poll: &Poll<T>) -> bool {
 		poll.session == Session::<T>::get() &&
@@ -703,6 +827,65 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		T::OnVerdict::on_verdict(subject, kind, verdict)?;
 		Polls::<T>::remove(subject, kind);
+		Self::judge_concluded(subject, kind, &poll, verdict, by_trading_center);
+		Ok(())
+	}
+
+	/// Add `who`'s vote of `weight` (of the session's `total`) to an open `poll`. At quorum
+	/// the market applies the verdict and the poll is removed: `Some(poll)`, its votes
+	/// included, for its voters to be judged. Otherwise the poll is stored with the vote:
+	/// `None`.
+	#[allow(clippy::too_many_arguments)]
+	fn cast(
+		who: &T::AccountId,
+		weight: u128,
+		total: u128,
+		subject: u64,
+		kind: PollKind,
+		mut poll: Poll<T>,
+		verdict: Verdict,
+	) -> Result<Option<Poll<T>>, DispatchError> {
+		ensure!(!poll.votes.iter().any(|(v, _, _)| v == who), Error::<T>::AlreadyVoted);
+		poll.votes
+			.try_push((who.clone(), verdict, weight))
+			.map_err(|_| Error::<T>::NotValidator)?;
+		Self::deposit_event(Event::Voted { subject, kind, who: who.clone(), verdict });
+		let backing = poll
+			.votes
+			.iter()
+			.filter(|(_, v, _)| *v == verdict)
+			.fold(0u128, |sum, (_, _, w)| sum.saturating_add(*w));
+		if total > 0 && backing.saturating_mul(3) >= total.saturating_mul(2) {
+			T::OnVerdict::on_verdict(subject, kind, verdict)?;
+			Polls::<T>::remove(subject, kind);
+			Ok(Some(poll))
+		} else {
+			Polls::<T>::insert(subject, kind, poll);
+			Ok(None)
+		}
+	}
+
+	/// Judge every validator of `validators` on a concluded `poll`, in `tally` (aligned with
+	/// them): right if it voted `verdict`.
+	fn judge(
+		validators: &[(T::AccountId, u128)],
+		tally: &mut [StreakDelta],
+		poll: &Poll<T>,
+		verdict: Verdict,
+	) {
+		for ((validator, _), judgements) in validators.iter().zip(tally.iter_mut()) {
+			judgements.judge(poll.votes.iter().any(|(v, vote, _)| v == validator && *vote == verdict));
+		}
+	}
+
+	/// Judge the validators of a concluded poll (removed already) against its verdict.
+	fn judge_concluded(
+		subject: u64,
+		kind: PollKind,
+		poll: &Poll<T>,
+		verdict: Verdict,
+		by_trading_center: bool,
+	) {
 		let session = Session::<T>::get();
 		let correct = |validator: &T::AccountId| {
 			poll.votes.iter().any(|(v, vote, _)| v == validator && *vote == verdict)
@@ -715,9 +898,7 @@ impl<T: Config> Pallet<T> {
 			let validators = Validators::<T>::get();
 			let mut tally = Judgements::<T>::get().into_inner();
 			tally.resize(validators.len(), StreakDelta::default());
-			for ((validator, _), judgements) in validators.iter().zip(tally.iter_mut()) {
-				judgements.judge(correct(validator));
-			}
+			Self::judge(&validators, &mut tally, poll, verdict);
 			Judgements::<T>::put(BoundedVec::truncate_from(tally));
 		} else {
 			let electorate: alloc::vec::Vec<T::AccountId> =
@@ -736,7 +917,6 @@ impl<T: Config> Pallet<T> {
 			pending.write();
 		}
 		Self::deposit_event(Event::PollConcluded { subject, kind, verdict, by_trading_center });
-		Ok(())
 	}
 
 	fn validate(params: &DrawParams) -> Result<(), Error<T>> {

@@ -45,6 +45,8 @@ thread_local! {
 	pub static VERDICTS: RefCell<Vec<(u64, PollKind, Verdict)>> = const { RefCell::new(Vec::new()) };
 	/// Whether the mock market refuses verdicts.
 	pub static MARKET_FAILS: RefCell<bool> = const { RefCell::new(false) };
+	/// The last subject handed out for a benchmark's poll.
+	pub static NEXT_SUBJECT: RefCell<u64> = const { RefCell::new(0) };
 }
 
 /// A market that records verdicts, or refuses them when `MARKET_FAILS`.
@@ -56,6 +58,16 @@ impl OnVerdict for MockMarket {
 		}
 		VERDICTS.with(|v| v.borrow_mut().push((subject, kind, verdict)));
 		Ok(())
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn benchmark_subject(_kind: PollKind) -> u64 {
+		// A new subject each time, as the market's own contracts are.
+		NEXT_SUBJECT.with(|n| {
+			let mut n = n.borrow_mut();
+			*n += 1;
+			*n
+		})
 	}
 }
 
@@ -134,6 +146,7 @@ impl pallet_verification::Config for Test {
 	type MaxDrawStepsPerBlock = MaxDrawStepsPerBlock;
 	type OnVerdict = MockMarket;
 	type VotingPeriod = frame_support::traits::ConstU64<5>;
+	type MaxVotesPerCall = frame_support::traits::ConstU32<4>;
 	type WeightInfo = ();
 }
 

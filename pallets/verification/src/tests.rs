@@ -530,4 +530,176 @@ mod polls {
 			);
 		});
 	}
+
+	/// The polls, the verdicts the market was told and the tally after `votes` (validator
+	/// index, subject, verdict) on approval polls 1 to 3, cast one call each with `vote`, or
+	/// with one `vote_many` per validator, in order.
+	fn polls_after(votes: &[(usize, u64, Verdict)], batched: bool) -> (Vec<u64>, Vec<(u64, PollKind, Verdict)>, Vec<StreakDelta>) {
+		let mut out = None;
+		ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
+			let v = three();
+			for subject in 1..=3 {
+				open(subject, PollKind::Approval);
+			}
+			if batched {
+				let mut i = 0;
+				while i < votes.len() {
+					let who = votes[i].0;
+					let mine: Vec<(u64, Verdict)> = votes[i..]
+						.iter()
+						.take_while(|(w, _, _)| *w == who)
+						.map(|(_, s, verdict)| (*s, *verdict))
+						.collect();
+					i += mine.len();
+					assert_ok!(Verification::vote_many(
+						RuntimeOrigin::signed(v[who]),
+						PollKind::Approval,
+						mine.try_into().unwrap()
+					));
+				}
+			} else {
+				for (who, subject, verdict) in votes {
+					assert_ok!(Verification::vote(RuntimeOrigin::signed(v[*who]), *subject, PollKind::Approval, *verdict));
+				}
+			}
+			let open: Vec<u64> = (1..=3).filter(|s| Polls::<Test>::contains_key(s, PollKind::Approval)).collect();
+			out = Some((open, VERDICTS.with(|x| x.borrow().clone()), Judgements::<Test>::get().into_inner()));
+			Verification::do_try_state().expect("invariants hold");
+		});
+		out.unwrap()
+	}
+
+	#[test]
+	fn vote_many_does_what_the_votes_do_one_by_one() {
+		use Verdict::{Approve, Reject};
+		let votes = [
+			(0, 1, Approve),
+			(0, 2, Approve),
+			(0, 3, Reject),
+			(1, 1, Approve),
+			(1, 2, Reject),
+			(1, 3, Reject),
+		];
+		let (open, verdicts, tally) = polls_after(&votes, true);
+		assert_eq!((open.clone(), verdicts.clone(), tally.clone()), polls_after(&votes, false));
+		// Polls 1 and 3 reached 2/3, poll 2 is split.
+		assert_eq!(open, vec![2]);
+		assert_eq!(verdicts, vec![(1, PollKind::Approval, Approve), (3, PollKind::Approval, Reject)]);
+		// The two voters were right twice; the third missed both.
+		let expected = StreakDelta { reset: false, correct: 2 };
+		assert_eq!(tally.iter().filter(|d| **d == expected).count(), 2);
+		assert_eq!(tally.iter().filter(|d| **d == StreakDelta { reset: true, correct: 0 }).count(), 1);
+	}
+
+	#[test]
+	fn vote_many_skips_what_vote_refuses_and_keeps_the_rest() {
+		ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
+			let v = three();
+			open(1, PollKind::Approval);
+			open(2, PollKind::Approval);
+			open(3, PollKind::Approval);
+			assert_ok!(Verification::vote(RuntimeOrigin::signed(v[0]), 2, PollKind::Approval, Verdict::Approve));
+			assert_ok!(Verification::vote(RuntimeOrigin::signed(v[1]), 3, PollKind::Approval, Verdict::Approve));
+			System::reset_events();
+			// Poll 9 does not exist, v[1] has voted on poll 3 already; poll 2 concludes, but
+			// the market refuses the verdict, so the vote is undone.
+			MARKET_FAILS.with(|f| *f.borrow_mut() = true);
+			let votes = vec![(9, Verdict::Approve), (3, Verdict::Approve), (2, Verdict::Approve), (1, Verdict::Approve)];
+			let info = Verification::vote_many(RuntimeOrigin::signed(v[1]), PollKind::Approval, votes.try_into().unwrap())
+				.expect("the call succeeds");
+			let skipped: Vec<(u64, DispatchError)> = System::events()
+				.into_iter()
+				.filter_map(|r| match r.event {
+					RuntimeEvent::Verification(Event::VoteSkipped { subject, who, error, .. }) => {
+						assert_eq!(who, v[1]);
+						Some((subject, error))
+					},
+					_ => None,
+				})
+				.collect();
+			assert_eq!(
+				skipped,
+				vec![
+					(9, Error::<Test>::PollNotFound.into()),
+					(3, Error::<Test>::AlreadyVoted.into()),
+					(2, DispatchError::Other("market refuses")),
+				]
+			);
+			// Poll 2 is as it was, poll 1 has the vote.
+			assert_eq!(Polls::<Test>::get(2, PollKind::Approval).unwrap().votes.len(), 1);
+			let poll = Polls::<Test>::get(1, PollKind::Approval).unwrap();
+			assert_eq!(poll.votes.iter().map(|(w, _, _)| *w).collect::<Vec<_>>(), vec![v[1]]);
+			assert!(Judgements::<Test>::get().iter().all(|d| d.is_empty()));
+			// One vote left its poll open; the three skipped are charged as concluding.
+			assert_eq!(info.actual_weight, Some(Verification::vote_many_weight(PollKind::Approval, 4, 1)));
+			// After the deadline the polls are closed to it as well.
+			MARKET_FAILS.with(|f| *f.borrow_mut() = false);
+			run_to(System::block_number() + 6);
+			System::reset_events();
+			let votes = vec![(1, Verdict::Approve)];
+			assert_ok!(Verification::vote_many(RuntimeOrigin::signed(v[0]), PollKind::Approval, votes.try_into().unwrap()));
+			assert!(System::events().iter().any(|r| matches!(
+				&r.event,
+				RuntimeEvent::Verification(Event::VoteSkipped { subject: 1, error, .. })
+					if *error == Error::<Test>::PollClosed.into()
+			)));
+		});
+	}
+
+	#[test]
+	fn vote_many_errors_change_nothing() {
+		ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
+			let v = three();
+			let outsider = (1..=20).find(|n| !v.contains(n)).unwrap();
+			open(1, PollKind::Approval);
+			let votes = |list: Vec<(u64, Verdict)>| list.try_into().unwrap();
+			assert_noop!(
+				Verification::vote_many(RuntimeOrigin::signed(outsider), PollKind::Approval, votes(vec![(1, Verdict::Approve)])),
+				Error::<Test>::NotValidator
+			);
+			let q = Verdict::Quantities { delivered_wh: 1, consumed_wh: 1 };
+			assert_noop!(
+				Verification::vote_many(RuntimeOrigin::signed(v[0]), PollKind::Approval, votes(vec![(1, Verdict::Approve), (1, q)])),
+				Error::<Test>::VerdictDoesNotFit
+			);
+		});
+	}
+
+	#[test]
+	fn vote_many_is_charged_as_concluding_and_refunded_for_open_polls() {
+		use crate::WeightInfo as _;
+		use frame_support::{dispatch::GetDispatchInfo, traits::Get};
+		type W = <Test as crate::Config>::WeightInfo;
+		ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
+			let v = three();
+			let weight = Verification::vote_many_weight;
+			// One vote costs what `vote` does; a full call what its benchmark measured (up to
+			// the rounding of the per-vote share).
+			let full = <Test as crate::Config>::MaxVotesPerCall::get();
+			for (kind, one, all) in [
+				(PollKind::Approval, W::vote(3), W::vote_many(3)),
+				(PollKind::Delivery, W::vote_delivery(3), W::vote_many_delivery(3)),
+			] {
+				assert_eq!(weight(kind, 1, 0), one);
+				assert_eq!(weight(kind, 1, 1), W::vote_open(3));
+				let charged = weight(kind, full, 0);
+				assert!(charged.all_lte(all) && all.ref_time() - charged.ref_time() < full.into());
+				// Open votes cost less than concluding ones.
+				assert!(weight(kind, full, 1).ref_time() < charged.ref_time());
+			}
+			open(1, PollKind::Approval);
+			open(2, PollKind::Approval);
+			let votes: frame_support::BoundedVec<_, _> =
+				vec![(1, Verdict::Approve), (2, Verdict::Approve)].try_into().unwrap();
+			let call = crate::Call::<Test>::vote_many { kind: PollKind::Approval, votes: votes.clone() };
+			assert_eq!(call.get_dispatch_info().call_weight, weight(PollKind::Approval, 2, 0));
+			let info = Verification::vote_many(RuntimeOrigin::signed(v[0]), PollKind::Approval, votes.clone()).unwrap();
+			assert_eq!(info.actual_weight, Some(weight(PollKind::Approval, 2, 2)));
+			// The second validator's votes conclude both polls: charged in full.
+			let info = Verification::vote_many(RuntimeOrigin::signed(v[1]), PollKind::Approval, votes).unwrap();
+			assert_eq!(info.actual_weight, Some(call.get_dispatch_info().call_weight));
+			assert!(!Polls::<Test>::contains_key(1, PollKind::Approval));
+			assert!(!Polls::<Test>::contains_key(2, PollKind::Approval));
+		});
+	}
 }

@@ -47,6 +47,9 @@ pub trait WeightInfo {
 	fn on_initialize_refresh(s: u32, ) -> Weight;
 	fn vote_open(v: u32, ) -> Weight;
 	fn vote_delivery(v: u32, ) -> Weight;
+	fn vote_many(v: u32, ) -> Weight;
+	fn vote_many_delivery(v: u32, ) -> Weight;
+	fn vote_many_open(v: u32, ) -> Weight;
 	fn decide(v: u32, ) -> Weight;
 }
 
@@ -57,16 +60,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Params` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn set_params() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 4_006_000 picoseconds.
-		Weight::from_parts(4_457_000, 0)
+		// Minimum execution time: 5_819_000 picoseconds.
+		Weight::from_parts(7_021_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Verification::Draw` (r:1 w:0)
 	/// Proof: `Verification::Draw` (`max_values`: Some(1), `max_size`: Some(12342), added: 12837, mode: `MaxEncodedLen`)
 	fn on_initialize_idle() -> Weight {
 		// Proof size: measured `231`, estimated `13827`.
-		// Minimum execution time: 2_123_000 picoseconds.
-		Weight::from_parts(2_514_000, 13827)
+		// Minimum execution time: 2_904_000 picoseconds.
+		Weight::from_parts(4_187_000, 13827)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 	}
 	/// Storage: `Verification::Draw` (r:1 w:1)
@@ -84,10 +87,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[0, 64]`.
 	fn on_initialize_draw(s: u32, ) -> Weight {
 		// Proof size: measured `1935 + s * (405 ±0)`, estimated `44953 + s * (6360 ±75)`.
-		// Minimum execution time: 131_000 picoseconds.
-		Weight::from_parts(40_904_922, 44953)
-			// Standard error: 205_316
-			.saturating_add(Weight::from_parts(67_976_356, 0).saturating_mul(s.into()))
+		// Minimum execution time: 251_000 picoseconds.
+		Weight::from_parts(356_949_422, 44953)
+			// Standard error: 1_595_959
+			.saturating_add(Weight::from_parts(110_733_071, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(18_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(17_u64))
@@ -117,10 +120,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 256]`.
 	fn vote(v: u32, ) -> Weight {
 		// Proof size: measured `1197 + v * (97 ±0)`, estimated `20140 + v * (97 ±0)`.
-		// Minimum execution time: 182_262_000 picoseconds.
-		Weight::from_parts(185_199_796, 20140)
-			// Standard error: 1_105
-			.saturating_add(Weight::from_parts(225_142, 0).saturating_mul(v.into()))
+		// Minimum execution time: 247_579_000 picoseconds.
+		Weight::from_parts(301_603_756, 20140)
+			// Standard error: 20_064
+			.saturating_add(Weight::from_parts(567_531, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 97).saturating_mul(v.into()))
@@ -156,10 +159,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[0, 64]`.
 	fn on_initialize_refresh(s: u32, ) -> Weight {
 		// Proof size: measured `29602 + s * (301 ±0)`, estimated `36214 + s * (2543 ±0)`.
-		// Minimum execution time: 14_612_000 picoseconds.
-		Weight::from_parts(72_370_240, 36214)
-			// Standard error: 41_736
-			.saturating_add(Weight::from_parts(66_605_514, 0).saturating_mul(s.into()))
+		// Minimum execution time: 35_183_000 picoseconds.
+		Weight::from_parts(205_694_236, 36214)
+			// Standard error: 1_802_508
+			.saturating_add(Weight::from_parts(126_504_982, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(21_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(16_u64))
@@ -177,10 +180,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[2, 256]`.
 	fn vote_open(v: u32, ) -> Weight {
 		// Proof size: measured `428 + v * (80 ±0)`, estimated `20140`.
-		// Minimum execution time: 21_933_000 picoseconds.
-		Weight::from_parts(25_187_310, 20140)
-			// Standard error: 409
-			.saturating_add(Weight::from_parts(40_482, 0).saturating_mul(v.into()))
+		// Minimum execution time: 32_188_000 picoseconds.
+		Weight::from_parts(43_569_020, 20140)
+			// Standard error: 4_201
+			.saturating_add(Weight::from_parts(198_472, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -203,12 +206,87 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_delivery(v: u32, ) -> Weight {
 		// Proof size: measured `698 + v * (113 ±0)`, estimated `20140`.
-		// Minimum execution time: 38_848_000 picoseconds.
-		Weight::from_parts(36_258_197, 20140)
-			// Standard error: 1_008
-			.saturating_add(Weight::from_parts(248_347, 0).saturating_mul(v.into()))
+		// Minimum execution time: 58_707_000 picoseconds.
+		Weight::from_parts(92_805_066, 20140)
+			// Standard error: 7_660
+			.saturating_add(Weight::from_parts(397_564, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
+	}
+	/// Storage: `Verification::Validators` (r:1 w:0)
+	/// Proof: `Verification::Validators` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::ValidatorsTotal` (r:1 w:0)
+	/// Proof: `Verification::ValidatorsTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Session` (r:1 w:0)
+	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Polls` (r:64 w:64)
+	/// Proof: `Verification::Polls` (`max_values`: None, `max_size`: Some(16675), added: 19150, mode: `MaxEncodedLen`)
+	/// Storage: `Market::Contracts` (r:64 w:64)
+	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::TradingCenter` (r:1 w:0)
+	/// Proof: `Registry::TradingCenter` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:129 w:129)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
+	/// Proof: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
+	/// Storage: `Balances::Holds` (r:128 w:128)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Judgements` (r:1 w:1)
+	/// Proof: `Verification::Judgements` (`max_values`: Some(1), `max_size`: Some(1282), added: 1777, mode: `MaxEncodedLen`)
+	/// The range of component `v` is `[1, 256]`.
+	fn vote_many(v: u32, ) -> Weight {
+		// Proof size: measured `29863 + v * (97 ±0)`, estimated `1226590 + v * (98 ±0)`.
+		// Minimum execution time: 14_825_007_000 picoseconds.
+		Weight::from_parts(21_582_441_868, 1226590)
+			// Standard error: 1_908_970
+			.saturating_add(Weight::from_parts(11_210_305, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(391_u64))
+			.saturating_add(T::DbWeight::get().writes(386_u64))
+			.saturating_add(Weight::from_parts(0, 98).saturating_mul(v.into()))
+	}
+	/// Storage: `Verification::Validators` (r:1 w:0)
+	/// Proof: `Verification::Validators` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::ValidatorsTotal` (r:1 w:0)
+	/// Proof: `Verification::ValidatorsTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Session` (r:1 w:0)
+	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Polls` (r:64 w:64)
+	/// Proof: `Verification::Polls` (`max_values`: None, `max_size`: Some(16675), added: 19150, mode: `MaxEncodedLen`)
+	/// Storage: `Market::Contracts` (r:64 w:64)
+	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
+	/// Storage: `Market::Due` (r:64 w:64)
+	/// Proof: `Market::Due` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `Market::CounterForDue` (r:1 w:1)
+	/// Proof: `Market::CounterForDue` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Judgements` (r:1 w:1)
+	/// Proof: `Verification::Judgements` (`max_values`: Some(1), `max_size`: Some(1282), added: 1777, mode: `MaxEncodedLen`)
+	/// The range of component `v` is `[1, 256]`.
+	fn vote_many_delivery(v: u32, ) -> Weight {
+		// Proof size: measured `15426 + v * (113 ±0)`, estimated `1226590`.
+		// Minimum execution time: 1_843_766_000 picoseconds.
+		Weight::from_parts(1_397_728_988, 1226590)
+			// Standard error: 671_117
+			.saturating_add(Weight::from_parts(28_277_765, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(197_u64))
+			.saturating_add(T::DbWeight::get().writes(194_u64))
+	}
+	/// Storage: `Verification::Validators` (r:1 w:0)
+	/// Proof: `Verification::Validators` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::ValidatorsTotal` (r:1 w:0)
+	/// Proof: `Verification::ValidatorsTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Session` (r:1 w:0)
+	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Polls` (r:64 w:64)
+	/// Proof: `Verification::Polls` (`max_values`: None, `max_size`: Some(16675), added: 19150, mode: `MaxEncodedLen`)
+	/// The range of component `v` is `[2, 256]`.
+	fn vote_many_open(v: u32, ) -> Weight {
+		// Proof size: measured `4278 + v * (80 ±0)`, estimated `1226590`.
+		// Minimum execution time: 845_569_000 picoseconds.
+		Weight::from_parts(1_351_186_650, 1226590)
+			// Standard error: 125_397
+			.saturating_add(Weight::from_parts(867_627, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(67_u64))
+			.saturating_add(T::DbWeight::get().writes(64_u64))
 	}
 	/// Storage: `Verification::Polls` (r:1 w:1)
 	/// Proof: `Verification::Polls` (`max_values`: None, `max_size`: Some(16675), added: 19150, mode: `MaxEncodedLen`)
@@ -237,10 +315,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 256]`.
 	fn decide(v: u32, ) -> Weight {
 		// Proof size: measured `2072 + v * (176 ±0)`, estimated `20140 + v * (2543 ±0)`.
-		// Minimum execution time: 200_989_000 picoseconds.
-		Weight::from_parts(172_379_827, 20140)
-			// Standard error: 10_100
-			.saturating_add(Weight::from_parts(7_207_462, 0).saturating_mul(v.into()))
+		// Minimum execution time: 280_427_000 picoseconds.
+		Weight::from_parts(334_651_791, 20140)
+			// Standard error: 122_926
+			.saturating_add(Weight::from_parts(12_737_539, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
@@ -252,16 +330,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with ParityDB's database weights (the node's database), for tests and mocks.
 impl WeightInfo for () {
 	fn set_params() -> Weight {
-		Weight::from_parts(4_457_000, 0)
+		Weight::from_parts(7_021_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn on_initialize_idle() -> Weight {
-		Weight::from_parts(2_514_000, 13827)
+		Weight::from_parts(4_187_000, 13827)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 	}
 	fn on_initialize_draw(s: u32, ) -> Weight {
-		Weight::from_parts(40_904_922, 44953)
-			.saturating_add(Weight::from_parts(67_976_356, 0).saturating_mul(s.into()))
+		Weight::from_parts(356_949_422, 44953)
+			.saturating_add(Weight::from_parts(110_733_071, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(18_u64))
 			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(17_u64))
@@ -269,15 +347,15 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 6360).saturating_mul(s.into()))
 	}
 	fn vote(v: u32, ) -> Weight {
-		Weight::from_parts(185_199_796, 20140)
-			.saturating_add(Weight::from_parts(225_142, 0).saturating_mul(v.into()))
+		Weight::from_parts(301_603_756, 20140)
+			.saturating_add(Weight::from_parts(567_531, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(13_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 97).saturating_mul(v.into()))
 	}
 	fn on_initialize_refresh(s: u32, ) -> Weight {
-		Weight::from_parts(72_370_240, 36214)
-			.saturating_add(Weight::from_parts(66_605_514, 0).saturating_mul(s.into()))
+		Weight::from_parts(205_694_236, 36214)
+			.saturating_add(Weight::from_parts(126_504_982, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(21_u64))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(16_u64))
@@ -285,20 +363,39 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(s.into()))
 	}
 	fn vote_open(v: u32, ) -> Weight {
-		Weight::from_parts(25_187_310, 20140)
-			.saturating_add(Weight::from_parts(40_482, 0).saturating_mul(v.into()))
+		Weight::from_parts(43_569_020, 20140)
+			.saturating_add(Weight::from_parts(198_472, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn vote_delivery(v: u32, ) -> Weight {
-		Weight::from_parts(36_258_197, 20140)
-			.saturating_add(Weight::from_parts(248_347, 0).saturating_mul(v.into()))
+		Weight::from_parts(92_805_066, 20140)
+			.saturating_add(Weight::from_parts(397_564, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
+	fn vote_many(v: u32, ) -> Weight {
+		Weight::from_parts(21_582_441_868, 1226590)
+			.saturating_add(Weight::from_parts(11_210_305, 0).saturating_mul(v.into()))
+			.saturating_add(ParityDbWeight::get().reads(391_u64))
+			.saturating_add(ParityDbWeight::get().writes(386_u64))
+			.saturating_add(Weight::from_parts(0, 98).saturating_mul(v.into()))
+	}
+	fn vote_many_delivery(v: u32, ) -> Weight {
+		Weight::from_parts(1_397_728_988, 1226590)
+			.saturating_add(Weight::from_parts(28_277_765, 0).saturating_mul(v.into()))
+			.saturating_add(ParityDbWeight::get().reads(197_u64))
+			.saturating_add(ParityDbWeight::get().writes(194_u64))
+	}
+	fn vote_many_open(v: u32, ) -> Weight {
+		Weight::from_parts(1_351_186_650, 1226590)
+			.saturating_add(Weight::from_parts(867_627, 0).saturating_mul(v.into()))
+			.saturating_add(ParityDbWeight::get().reads(67_u64))
+			.saturating_add(ParityDbWeight::get().writes(64_u64))
+	}
 	fn decide(v: u32, ) -> Weight {
-		Weight::from_parts(172_379_827, 20140)
-			.saturating_add(Weight::from_parts(7_207_462, 0).saturating_mul(v.into()))
+		Weight::from_parts(334_651_791, 20140)
+			.saturating_add(Weight::from_parts(12_737_539, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(14_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().writes(9_u64))
