@@ -208,6 +208,55 @@ mod benchmarks {
 		assert_eq!(ProposalNonces::<T>::get(&producer), 1);
 	}
 
+	/// A contract both parties signed, relayed by a third account: two signature checks, the
+	/// proposal and the approval poll's opening.
+	#[benchmark]
+	fn relay_signed() {
+		let producer_signer = T::BenchmarkHelper::signer();
+		let producer = producer_signer.clone().into_account();
+		T::BenchmarkHelper::register(&producer, Role::Producer, &account("producer-meter", 0, 0));
+		let signer = T::BenchmarkHelper::signer();
+		let consumer = signer.clone().into_account();
+		T::BenchmarkHelper::register(&consumer, Role::Consumer, &account("consumer-meter", 0, 0));
+		let relayer: T::AccountId = account("relayer", 0, 0);
+		let now = frame_system::Pallet::<T>::block_number();
+		let (window_start, window_end) = (now + 10u32.into(), now + 20u32.into());
+		let acceptance = Acceptance {
+			genesis_hash: frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero()),
+			proposer: producer.clone(),
+			nonce: 0,
+			counterparty: consumer.clone(),
+			side: Side::Producer,
+			quantity_wh: QUANTITY,
+			price: T::MinPrice::get(),
+			window_start,
+			window_end,
+		};
+		let proposer_signature = T::BenchmarkHelper::sign(&producer_signer, &acceptance.message());
+		let signature = T::BenchmarkHelper::sign(&signer, &acceptance.message());
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(relayer),
+			producer.clone(),
+			proposer_signature,
+			consumer,
+			Side::Producer,
+			QUANTITY,
+			T::MinPrice::get(),
+			window_start,
+			window_end,
+			0,
+			signature,
+		);
+
+		assert_eq!(
+			Contracts::<T>::get(0).map(|c| c.status),
+			Some(ContractStatus::AwaitingApproval)
+		);
+		assert_eq!(ProposalNonces::<T>::get(&producer), 1);
+	}
+
 	#[benchmark]
 	fn reject() {
 		let (id, _, consumer) = proposed::<T>(0);
@@ -251,6 +300,27 @@ mod benchmarks {
 			Contracts::<T>::get(id).map(|c| c.status),
 			Some(ContractStatus::AwaitingAttestation)
 		);
+	}
+
+	/// Both readings by the metering head-end in one call: the delivery poll opens.
+	#[benchmark]
+	fn report_readings() -> Result<(), BenchmarkError> {
+		let (id, _, consumer) = proposed::<T>(0);
+		Pallet::<T>::accept(RawOrigin::Signed(consumer).into(), id).expect("accepts");
+		Pallet::<T>::on_verdict(id, PollKind::Approval, Verdict::Approve).expect("approves");
+		frame_system::Pallet::<T>::set_block_number(
+			frame_system::Pallet::<T>::block_number() + 30u32.into(),
+		);
+		let origin =
+			T::MeterOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, id, QUANTITY, QUANTITY / 2);
+
+		let contract = Contracts::<T>::get(id).expect("exists");
+		assert_eq!(contract.status, ContractStatus::AwaitingAttestation);
+		assert_eq!((contract.delivered_wh, contract.consumed_wh), (Some(QUANTITY), Some(QUANTITY / 2)));
+		Ok(())
 	}
 
 	/// Both readings missing: the contract's readings close at zero and the delivery poll

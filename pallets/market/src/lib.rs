@@ -8,16 +8,18 @@
 //! window) with [`Pallet::propose`]; the counterparty accepts ([`Pallet::accept`]) or rejects it;
 //! the proposer may cancel it until it is approved. Proposal and acceptance can also be one
 //! transaction: the counterparty signs an [`Acceptance`] of the terms off chain and the proposer
-//! submits it with [`Pallet::propose_signed`]. Acceptance opens an approval poll for the
-//! session's validators (`Config::Verifier`); their verdict (or the trading center's, after the
-//! deadline) comes back through [`energy_primitives::OnVerdict`]. On approval the contract
-//! becomes active: both parties pay the contract fee to the trading center, and what settlement
-//! may need is put on hold (MODEL §3, **Ours**): the consumer's payment `Q * P` with the grid fee
-//! on `Q`, and each party's worst-case penalty `Q * P`. A contract whose holds cannot be made is
-//! void.
+//! submits it with [`Pallet::propose_signed`]; or both parties sign it and anyone, typically the
+//! trading center batching many, submits it with [`Pallet::relay_signed`]. Acceptance opens an
+//! approval poll for the session's validators (`Config::Verifier`); their verdict (or the trading
+//! center's, after the deadline) comes back through [`energy_primitives::OnVerdict`]. On
+//! approval the contract becomes active: both parties pay the contract fee to the trading
+//! center, and what settlement may need is put on hold (MODEL §3, **Ours**): the consumer's
+//! payment `Q * P` with the grid fee on `Q`, and each party's worst-case penalty `Q * P`. A
+//! contract whose holds cannot be made is void.
 //!
 //! After the window closes each party's registered meter key (or `MeterOrigin`) reports its
-//! reading ([`Pallet::report_reading`]); with both in, the validators attest the delivered and
+//! reading ([`Pallet::report_reading`]), or the metering head-end (`MeterOrigin`) reports both
+//! at once ([`Pallet::report_readings`]); with both in, the validators attest the delivered and
 //! consumed quantities (a delivery poll), and the attested values are final. An attested
 //! contract is settled by the block hook (within the weight of `MaxSettlementsPerBlock` costliest
 //! settlements per block; plain ones, with no penalty, credit change or grid trade, cost less
@@ -204,7 +206,9 @@ pub const ACCEPTANCE_CONTEXT: &[u8] = b"dpoa-market/acceptance";
 
 /// What a counterparty signs off chain to accept a contract before it is proposed
 /// ([`Pallet::propose_signed`]): the terms, who may propose them, with which of the proposer's
-/// proposal nonces, on which chain. The nonce makes each signature good for one contract.
+/// proposal nonces, on which chain. The nonce makes each signature good for one contract. For
+/// a contract relayed by a third account ([`Pallet::relay_signed`]) the proposer signs the same
+/// message.
 #[derive(
 	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
@@ -572,6 +576,9 @@ pub mod pallet {
 		/// The counterparty's signature is not of these terms, this proposer, this nonce and this
 		/// chain, or not by the counterparty.
 		BadAcceptanceSignature,
+		/// The proposer's signature is not of these terms, this counterparty, this nonce and
+		/// this chain, or not by the proposer.
+		BadProposerSignature,
 		/// The proposal nonce is below the proposer's [`ProposalNonces`] entry (used already, or
 		/// passed over) or is `u32::MAX`, which could not be moved past.
 		StaleProposalNonce,
@@ -656,38 +663,66 @@ pub mod pallet {
 			signature: T::Signature,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			ensure!(nonce >= ProposalNonces::<T>::get(&who), Error::<T>::StaleProposalNonce);
-			// The last nonce could not be moved past, so it would serve again: it is never valid.
-			let next = nonce.checked_add(1).ok_or(Error::<T>::StaleProposalNonce)?;
-			let acceptance = Acceptance {
-				genesis_hash: frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero()),
-				proposer: who.clone(),
-				nonce,
-				counterparty: counterparty.clone(),
-				side,
-				quantity_wh,
-				price,
-				window_start,
-				window_end,
-			};
-			ensure!(
-				signature.verify(&acceptance.message()[..], &counterparty),
-				Error::<T>::BadAcceptanceSignature
-			);
-			ProposalNonces::<T>::insert(&who, next);
-			let id = Self::do_propose(
+			Self::do_propose_signed(
 				who,
+				None,
 				counterparty,
 				side,
 				quantity_wh,
 				price,
 				window_start,
 				window_end,
-				ContractStatus::AwaitingApproval,
-			)?;
-			T::Verifier::open(id, PollKind::Approval)?;
-			Self::deposit_event(Event::ContractAccepted { id });
-			Ok(())
+				nonce,
+				signature,
+			)
+		}
+
+		/// Record a contract both parties signed off chain, submitted by anyone: what
+		/// [`Pallet::propose_signed`] does, with the proposer's consent given by its signature
+		/// of the same [`Acceptance`] rather than by the transaction's origin. The trading
+		/// center relays the contracts its nodes agree, many in a batch, so that no node needs
+		/// a transaction of its own.
+		///
+		/// - Origin: signed, anyone (it pays the fee).
+		/// - `proposer`: the proposing node; `proposer_signature`: its signature of
+		///   [`Acceptance::message`] for these terms.
+		/// - `counterparty`, `side`, `quantity_wh`, `price`, `window_start`, `window_end`,
+		///   `nonce`, `signature`: as for [`Pallet::propose_signed`], `side` being the
+		///   proposer's.
+		///
+		/// Errors: [`Error::BadProposerSignature`] and those of [`Pallet::propose_signed`].
+		/// Emits [`Event::ContractProposed`] and [`Event::ContractAccepted`].
+		///
+		/// Complexity: `O(1)`.
+		#[pallet::call_index(10)]
+		#[pallet::weight(<T as Config>::WeightInfo::relay_signed())]
+		#[allow(clippy::too_many_arguments)]
+		pub fn relay_signed(
+			origin: OriginFor<T>,
+			proposer: T::AccountId,
+			proposer_signature: T::Signature,
+			counterparty: T::AccountId,
+			side: Side,
+			quantity_wh: WattHours,
+			price: Balance,
+			window_start: BlockNumberFor<T>,
+			window_end: BlockNumberFor<T>,
+			nonce: u32,
+			signature: T::Signature,
+		) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_propose_signed(
+				proposer,
+				Some(proposer_signature),
+				counterparty,
+				side,
+				quantity_wh,
+				price,
+				window_start,
+				window_end,
+				nonce,
+				signature,
+			)
 		}
 
 		/// Accept a proposal as its counterparty; the session's validators then vote on it.
@@ -790,23 +825,38 @@ pub mod pallet {
 				let meter = ensure_signed(origin)?;
 				ensure!(T::Registry::node_of_meter(&meter) == Some(party), Error::<T>::NotMeter);
 			}
-			ensure!(contract.status == ContractStatus::Active, Error::<T>::WrongStatus);
-			ensure!(
-				frame_system::Pallet::<T>::block_number() > contract.window_end,
-				Error::<T>::WindowNotClosed
-			);
-			let slot = match side {
-				Side::Producer => &mut contract.delivered_wh,
-				Side::Consumer => &mut contract.consumed_wh,
-			};
-			ensure!(slot.is_none(), Error::<T>::ReadingAlreadyReported);
-			*slot = Some(quantity_wh);
-			if contract.delivered_wh.is_some() && contract.consumed_wh.is_some() {
-				T::Verifier::open(id, PollKind::Delivery)?;
-				contract.status = ContractStatus::AwaitingAttestation;
-			}
+			Self::record_reading(id, &mut contract, side, quantity_wh)?;
 			Contracts::<T>::insert(id, contract);
-			Self::deposit_event(Event::ReadingReported { id, side, quantity_wh });
+			Ok(())
+		}
+
+		/// Report both meter readings of a contract at once, from the trading center's metering
+		/// head-end: what two [`Pallet::report_reading`] calls do, for one read and one write of
+		/// the contract.
+		///
+		/// - Origin: `MeterOrigin`.
+		/// - `id`: the contract; `delivered_wh`, `consumed_wh`: the producer's and the
+		///   consumer's metered energy in Wh.
+		///
+		/// Errors: [`Error::ContractNotFound`], [`Error::WrongStatus`],
+		/// [`Error::WindowNotClosed`], [`Error::ReadingAlreadyReported`] (if either was), and
+		/// the verifier's error if it cannot open the poll. Emits [`Event::ReadingReported`]
+		/// for each side.
+		///
+		/// Complexity: `O(1)`.
+		#[pallet::call_index(11)]
+		#[pallet::weight(<T as Config>::WeightInfo::report_readings())]
+		pub fn report_readings(
+			origin: OriginFor<T>,
+			id: ContractId,
+			delivered_wh: WattHours,
+			consumed_wh: WattHours,
+		) -> DispatchResult {
+			T::MeterOrigin::ensure_origin(origin)?;
+			let mut contract = Contracts::<T>::get(id).ok_or(Error::<T>::ContractNotFound)?;
+			Self::record_reading(id, &mut contract, Side::Producer, delivered_wh)?;
+			Self::record_reading(id, &mut contract, Side::Consumer, consumed_wh)?;
+			Contracts::<T>::insert(id, contract);
 			Ok(())
 		}
 
@@ -1025,6 +1075,87 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		meter.consumed()
+	}
+
+	/// Record `side`'s reading of `quantity_wh` on `contract` (`id`), which must be active
+	/// with its window over; with both readings in, open its delivery poll. The caller stores
+	/// the contract.
+	fn record_reading(
+		id: ContractId,
+		contract: &mut Contract<T::AccountId, BlockNumberFor<T>>,
+		side: Side,
+		quantity_wh: WattHours,
+	) -> DispatchResult {
+		ensure!(contract.status == ContractStatus::Active, Error::<T>::WrongStatus);
+		ensure!(
+			frame_system::Pallet::<T>::block_number() > contract.window_end,
+			Error::<T>::WindowNotClosed
+		);
+		let slot = match side {
+			Side::Producer => &mut contract.delivered_wh,
+			Side::Consumer => &mut contract.consumed_wh,
+		};
+		ensure!(slot.is_none(), Error::<T>::ReadingAlreadyReported);
+		*slot = Some(quantity_wh);
+		if contract.delivered_wh.is_some() && contract.consumed_wh.is_some() {
+			T::Verifier::open(id, PollKind::Delivery)?;
+			contract.status = ContractStatus::AwaitingAttestation;
+		}
+		Self::deposit_event(Event::ReadingReported { id, side, quantity_wh });
+		Ok(())
+	}
+
+	/// [`Pallet::propose_signed`] for proposer `who`, whose consent is the transaction's
+	/// origin or, if given, `proposer_signature` of the acceptance.
+	#[allow(clippy::too_many_arguments)]
+	fn do_propose_signed(
+		who: T::AccountId,
+		proposer_signature: Option<T::Signature>,
+		counterparty: T::AccountId,
+		side: Side,
+		quantity_wh: WattHours,
+		price: Balance,
+		window_start: BlockNumberFor<T>,
+		window_end: BlockNumberFor<T>,
+		nonce: u32,
+		signature: T::Signature,
+	) -> DispatchResult {
+		ensure!(nonce >= ProposalNonces::<T>::get(&who), Error::<T>::StaleProposalNonce);
+		// The last nonce could not be moved past, so it would serve again: it is never valid.
+		let next = nonce.checked_add(1).ok_or(Error::<T>::StaleProposalNonce)?;
+		let acceptance = Acceptance {
+			genesis_hash: frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero()),
+			proposer: who.clone(),
+			nonce,
+			counterparty: counterparty.clone(),
+			side,
+			quantity_wh,
+			price,
+			window_start,
+			window_end,
+		};
+		let message = acceptance.message();
+		if let Some(proposer_signature) = proposer_signature {
+			ensure!(
+				proposer_signature.verify(&message[..], &who),
+				Error::<T>::BadProposerSignature
+			);
+		}
+		ensure!(signature.verify(&message[..], &counterparty), Error::<T>::BadAcceptanceSignature);
+		ProposalNonces::<T>::insert(&who, next);
+		let id = Self::do_propose(
+			who,
+			counterparty,
+			side,
+			quantity_wh,
+			price,
+			window_start,
+			window_end,
+			ContractStatus::AwaitingApproval,
+		)?;
+		T::Verifier::open(id, PollKind::Approval)?;
+		Self::deposit_event(Event::ContractAccepted { id });
+		Ok(())
 	}
 
 	/// Check a proposal's terms and record it with `status`; its id.

@@ -266,8 +266,15 @@ impl
 	}
 
 	fn signer() -> sp_runtime::testing::UintAuthorityId {
-		// An account no test uses.
-		sp_runtime::testing::UintAuthorityId(1_000_000)
+		// Accounts no test uses, a new one each time.
+		thread_local! {
+			static NEXT: core::cell::Cell<u64> = const { core::cell::Cell::new(1_000_000) };
+		}
+		sp_runtime::testing::UintAuthorityId(NEXT.with(|n| {
+			let next = n.get();
+			n.set(next + 1);
+			next
+		}))
 	}
 
 	fn sign(

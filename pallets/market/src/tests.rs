@@ -295,6 +295,98 @@ fn propose_signed_refuses_a_signature_of_anything_else_and_changes_nothing() {
 	});
 }
 
+fn relay_signed(
+	relayer: u64,
+	proposer: u64,
+	proposer_signature: TestSignature,
+	counterparty: u64,
+	nonce: u32,
+	sig: TestSignature,
+) -> sp_runtime::DispatchResult {
+	Market::relay_signed(
+		RuntimeOrigin::signed(relayer),
+		proposer,
+		proposer_signature,
+		counterparty,
+		Side::Producer,
+		80_000,
+		PRICE,
+		10,
+		20,
+		nonce,
+		sig,
+	)
+}
+
+#[test]
+fn relay_signed_records_what_both_parties_signed_for_any_sender() {
+	run(|| {
+		// Anyone relays (9 is no node): the contract is the proposer's, as with `propose_signed`.
+		assert_ok!(relay_signed(
+			9,
+			1,
+			acceptance(1, 1, 3, Side::Producer, 0),
+			3,
+			0,
+			acceptance(3, 1, 3, Side::Producer, 0)
+		));
+		let id = Contracts::<Test>::iter_keys().max().unwrap();
+		let c = Contracts::<Test>::get(id).unwrap();
+		assert_eq!((c.producer, c.consumer, c.status), (1, 3, ContractStatus::AwaitingApproval));
+		assert!(c.proposed_by_producer);
+		assert_eq!(polls(), vec![(id, PollKind::Approval)]);
+		assert_eq!(ProposalNonces::<Test>::get(1), 1);
+		assert_eq!(ProposalNonces::<Test>::get(9), 0);
+		assert!(System::events().iter().any(|r| r.event == RuntimeEvent::Market(Event::ContractAccepted { id })));
+		// The proposer's signature must be the proposer's, of these terms and nonce.
+		for bad in [
+			acceptance(2, 1, 3, Side::Producer, 1),
+			acceptance(1, 1, 4, Side::Producer, 1),
+			acceptance(1, 1, 3, Side::Producer, 2),
+			acceptance(3, 1, 3, Side::Producer, 1),
+		] {
+			assert_noop!(
+				relay_signed(9, 1, bad, 3, 1, acceptance(3, 1, 3, Side::Producer, 1)),
+				Error::<Test>::BadProposerSignature
+			);
+		}
+		// The counterparty's as well.
+		assert_noop!(
+			relay_signed(9, 1, acceptance(1, 1, 3, Side::Producer, 1), 3, 1, acceptance(1, 1, 3, Side::Producer, 1)),
+			Error::<Test>::BadAcceptanceSignature
+		);
+		// A relayed pair serves once.
+		assert_noop!(
+			relay_signed(
+				9,
+				1,
+				acceptance(1, 1, 3, Side::Producer, 0),
+				3,
+				0,
+				acceptance(3, 1, 3, Side::Producer, 0)
+			),
+			Error::<Test>::StaleProposalNonce
+		);
+		assert_noop!(
+			Market::relay_signed(
+				RuntimeOrigin::none(),
+				1,
+				acceptance(1, 1, 3, Side::Producer, 1),
+				3,
+				Side::Producer,
+				80_000,
+				PRICE,
+				10,
+				20,
+				1,
+				acceptance(3, 1, 3, Side::Producer, 1)
+			),
+			DispatchError::BadOrigin
+		);
+		assert_eq!(Contracts::<Test>::iter().count(), 1);
+	});
+}
+
 #[test]
 fn reject_and_cancel_close_the_contract() {
 	run(|| {
@@ -563,6 +655,50 @@ fn readings_need_the_meter_and_a_closed_window() {
 		assert_noop!(
 			Market::on_verdict(id, PollKind::Delivery, Verdict::Quantities { delivered_wh: 1, consumed_wh: 1 }),
 			Error::<Test>::WrongStatus
+		);
+	});
+}
+
+#[test]
+fn report_readings_records_both_sides_as_two_reports_would() {
+	run(|| {
+		let id = propose();
+		let second = propose();
+		assert_noop!(Market::report_readings(RuntimeOrigin::root(), id, 1, 1), Error::<Test>::WrongStatus);
+		for id in [id, second] {
+			assert_ok!(Market::accept(RuntimeOrigin::signed(3), id));
+			assert_ok!(Market::on_verdict(id, PollKind::Approval, Verdict::Approve));
+		}
+		assert_noop!(Market::report_readings(RuntimeOrigin::root(), id, 1, 1), Error::<Test>::WindowNotClosed);
+		System::set_block_number(21);
+		// Only the metering head-end reports both; a party's meter key does not.
+		assert_noop!(
+			Market::report_readings(RuntimeOrigin::signed(101), id, 1, 1),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(Market::report_readings(RuntimeOrigin::root(), 77, 1, 1), Error::<Test>::ContractNotFound);
+		// Either side reported already: nothing is recorded.
+		assert_ok!(Market::report_reading(RuntimeOrigin::signed(103), id, Side::Consumer, 5));
+		assert_noop!(
+			Market::report_readings(RuntimeOrigin::root(), id, 80_000, 75_000),
+			Error::<Test>::ReadingAlreadyReported
+		);
+		System::reset_events();
+		assert_ok!(Market::report_readings(RuntimeOrigin::root(), second, 80_000, 75_000));
+		let c = Contracts::<Test>::get(second).unwrap();
+		assert_eq!((c.delivered_wh, c.consumed_wh), (Some(80_000), Some(75_000)));
+		assert_eq!(c.status, ContractStatus::AwaitingAttestation);
+		assert!(polls().contains(&(second, PollKind::Delivery)));
+		let events: Vec<_> = System::events()
+			.into_iter()
+			.filter_map(|r| if let RuntimeEvent::Market(e) = r.event { Some(e) } else { None })
+			.collect();
+		assert_eq!(
+			events,
+			vec![
+				Event::ReadingReported { id: second, side: Side::Producer, quantity_wh: 80_000 },
+				Event::ReadingReported { id: second, side: Side::Consumer, quantity_wh: 75_000 },
+			]
 		);
 	});
 }

@@ -43,9 +43,11 @@ pub trait WeightInfo {
 	fn propose() -> Weight;
 	fn accept() -> Weight;
 	fn propose_signed() -> Weight;
+	fn relay_signed() -> Weight;
 	fn reject() -> Weight;
 	fn cancel() -> Weight;
 	fn report_reading() -> Weight;
+	fn report_readings() -> Weight;
 	fn close_readings() -> Weight;
 	fn settle() -> Weight;
 	fn on_initialize_settle(n: u32, ) -> Weight;
@@ -68,8 +70,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
 	fn propose() -> Weight {
 		// Proof size: measured `790`, estimated `6120`.
-		// Minimum execution time: 29_845_000 picoseconds.
-		Weight::from_parts(32_388_000, 6120)
+		// Minimum execution time: 39_589_000 picoseconds.
+		Weight::from_parts(49_414_000, 6120)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -83,8 +85,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn accept() -> Weight {
 		// Proof size: measured `1195`, estimated `20140`.
-		// Minimum execution time: 28_843_000 picoseconds.
-		Weight::from_parts(31_016_000, 20140)
+		// Minimum execution time: 40_030_000 picoseconds.
+		Weight::from_parts(50_074_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -106,8 +108,31 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
 	fn propose_signed() -> Weight {
 		// Proof size: measured `1106`, estimated `20140`.
-		// Minimum execution time: 89_373_000 picoseconds.
-		Weight::from_parts(100_489_000, 20140)
+		// Minimum execution time: 129_723_000 picoseconds.
+		Weight::from_parts(201_350_000, 20140)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
+	}
+	/// Storage: `Market::ProposalNonces` (r:1 w:1)
+	/// Proof: `Market::ProposalNonces` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::Nodes` (r:2 w:0)
+	/// Proof: `Registry::Nodes` (`max_values`: None, `max_size`: Some(90), added: 2565, mode: `MaxEncodedLen`)
+	/// Storage: `Market::OpenContracts` (r:2 w:2)
+	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Market::NextContractId` (r:1 w:1)
+	/// Proof: `Market::NextContractId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Polls` (r:1 w:1)
+	/// Proof: `Verification::Polls` (`max_values`: None, `max_size`: Some(16675), added: 19150, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Session` (r:1 w:0)
+	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Market::Contracts` (r:0 w:1)
+	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
+	fn relay_signed() -> Weight {
+		// Proof size: measured `1144`, estimated `20140`.
+		// Minimum execution time: 190_864_000 picoseconds.
+		Weight::from_parts(309_170_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -117,8 +142,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn reject() -> Weight {
 		// Proof size: measured `385`, estimated `6044`.
-		// Minimum execution time: 19_990_000 picoseconds.
-		Weight::from_parts(21_962_000, 6044)
+		// Minimum execution time: 29_934_000 picoseconds.
+		Weight::from_parts(49_433_000, 6044)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -130,8 +155,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn cancel() -> Weight {
 		// Proof size: measured `697`, estimated `20140`.
-		// Minimum execution time: 28_572_000 picoseconds.
-		Weight::from_parts(45_568_000, 20140)
+		// Minimum execution time: 39_408_000 picoseconds.
+		Weight::from_parts(44_126_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -149,9 +174,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn report_reading() -> Weight {
 		// Proof size: measured `1806`, estimated `20140`.
-		// Minimum execution time: 37_345_000 picoseconds.
-		Weight::from_parts(40_411_000, 20140)
+		// Minimum execution time: 50_706_000 picoseconds.
+		Weight::from_parts(57_566_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	/// Storage: `Market::Contracts` (r:1 w:1)
+	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Polls` (r:1 w:1)
+	/// Proof: `Verification::Polls` (`max_values`: None, `max_size`: Some(16675), added: 19150, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Session` (r:1 w:0)
+	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	fn report_readings() -> Weight {
+		// Proof size: measured `565`, estimated `20140`.
+		// Minimum execution time: 36_394_000 picoseconds.
+		Weight::from_parts(46_219_000, 20140)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Market::Contracts` (r:1 w:1)
@@ -162,8 +200,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn close_readings() -> Weight {
 		// Proof size: measured `565`, estimated `20140`.
-		// Minimum execution time: 23_164_000 picoseconds.
-		Weight::from_parts(25_748_000, 20140)
+		// Minimum execution time: 34_771_000 picoseconds.
+		Weight::from_parts(61_381_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -221,8 +259,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn settle() -> Weight {
 		// Proof size: measured `6122`, estimated `41038`.
-		// Minimum execution time: 487_877_000 picoseconds.
-		Weight::from_parts(527_627_000, 41038)
+		// Minimum execution time: 653_323_000 picoseconds.
+		Weight::from_parts(790_948_000, 41038)
 			.saturating_add(T::DbWeight::get().reads(53_u64))
 			.saturating_add(T::DbWeight::get().writes(38_u64))
 	}
@@ -230,23 +268,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OffersExpiringAt` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Market::CounterForDue` (r:1 w:1)
 	/// Proof: `Market::CounterForDue` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Market::Due` (r:385 w:384)
+	/// Storage: `Market::Due` (r:641 w:640)
 	/// Proof: `Market::Due` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
-	/// Storage: `Market::Contracts` (r:384 w:384)
+	/// Storage: `Market::Contracts` (r:640 w:640)
 	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
 	/// Storage: `Credit::Params` (r:1 w:0)
 	/// Proof: `Credit::Params` (`max_values`: Some(1), `max_size`: Some(68), added: 563, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::TradingCenter` (r:1 w:0)
 	/// Proof: `Registry::TradingCenter` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	/// Storage: `Credit::Records` (r:768 w:768)
+	/// Storage: `Credit::Records` (r:1280 w:1280)
 	/// Proof: `Credit::Records` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
-	/// Storage: `Penalty::Shares` (r:768 w:768)
+	/// Storage: `Penalty::Shares` (r:1280 w:1280)
 	/// Proof: `Penalty::Shares` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Penalty::RewardPerCredit` (r:1 w:1)
 	/// Proof: `Penalty::RewardPerCredit` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Penalty::TotalWeight` (r:1 w:1)
 	/// Proof: `Penalty::TotalWeight` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Members` (r:768 w:0)
+	/// Storage: `Verification::Members` (r:1280 w:0)
 	/// Proof: `Verification::Members` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Params` (r:1 w:0)
 	/// Proof: `Verification::Params` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -258,19 +296,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::PreviousValidators` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::PreviousJudgements` (r:1 w:0)
 	/// Proof: `Verification::PreviousJudgements` (`max_values`: Some(1), `max_size`: Some(1282), added: 1777, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::DrawWeight` (r:768 w:768)
+	/// Storage: `Verification::DrawWeight` (r:1280 w:1280)
 	/// Proof: `Verification::DrawWeight` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Position` (r:768 w:0)
+	/// Storage: `Verification::Position` (r:1280 w:0)
 	/// Proof: `Verification::Position` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Drawn` (r:768 w:0)
+	/// Storage: `Verification::Drawn` (r:1280 w:0)
 	/// Proof: `Verification::Drawn` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Tree` (r:780 w:780)
+	/// Storage: `Verification::Tree` (r:1292 w:1292)
 	/// Proof: `Verification::Tree` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::TreeTotal` (r:1 w:1)
 	/// Proof: `Verification::TreeTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:768 w:768)
+	/// Storage: `Balances::Holds` (r:1280 w:1280)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:771 w:771)
+	/// Storage: `System::Account` (r:1283 w:1283)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
 	/// Proof: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
@@ -278,15 +316,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Penalty::DustScaled` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: UNKNOWN KEY `0x70c69be8e39a92d8d73b19f5d199c8be` (r:1 w:0)
 	/// Proof: UNKNOWN KEY `0x70c69be8e39a92d8d73b19f5d199c8be` (r:1 w:0)
-	/// Storage: `Market::OpenContracts` (r:768 w:768)
+	/// Storage: `Market::OpenContracts` (r:1280 w:1280)
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// The range of component `n` is `[0, 384]`.
+	/// The range of component `n` is `[0, 640]`.
 	fn on_initialize_settle(n: u32, ) -> Weight {
-		// Proof size: measured `5933 + n * (1435 ±0)`, estimated `31921 + n * (5206 ±0)`.
-		// Minimum execution time: 4_727_000 picoseconds.
-		Weight::from_parts(4_917_000, 31921)
-			// Standard error: 906_564
-			.saturating_add(Weight::from_parts(500_072_244, 0).saturating_mul(n.into()))
+		// Proof size: measured `6609 + n * (1431 ±0)`, estimated `31521 + n * (5206 ±0)`.
+		// Minimum execution time: 6_450_000 picoseconds.
+		Weight::from_parts(6_540_000, 31521)
+			// Standard error: 4_074_015
+			.saturating_add(Weight::from_parts(945_150_300, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(29_u64))
 			.saturating_add(T::DbWeight::get().reads((22_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(19_u64))
@@ -297,33 +335,33 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OffersExpiringAt` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Market::CounterForDue` (r:1 w:1)
 	/// Proof: `Market::CounterForDue` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Market::Due` (r:385 w:384)
+	/// Storage: `Market::Due` (r:641 w:640)
 	/// Proof: `Market::Due` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
-	/// Storage: `Market::Contracts` (r:384 w:384)
+	/// Storage: `Market::Contracts` (r:640 w:640)
 	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
 	/// Storage: `Credit::Params` (r:1 w:0)
 	/// Proof: `Credit::Params` (`max_values`: Some(1), `max_size`: Some(68), added: 563, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::TradingCenter` (r:1 w:0)
 	/// Proof: `Registry::TradingCenter` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	/// Storage: `Credit::Records` (r:768 w:768)
+	/// Storage: `Credit::Records` (r:1280 w:1280)
 	/// Proof: `Credit::Records` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:768 w:768)
+	/// Storage: `Balances::Holds` (r:1280 w:1280)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:769 w:769)
+	/// Storage: `System::Account` (r:1281 w:1281)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
 	/// Proof: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
 	/// Storage: UNKNOWN KEY `0x70c69be8e39a92d8d73b19f5d199c8be` (r:1 w:0)
 	/// Proof: UNKNOWN KEY `0x70c69be8e39a92d8d73b19f5d199c8be` (r:1 w:0)
-	/// Storage: `Market::OpenContracts` (r:768 w:768)
+	/// Storage: `Market::OpenContracts` (r:1280 w:1280)
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// The range of component `n` is `[0, 384]`.
+	/// The range of component `n` is `[0, 640]`.
 	fn on_initialize_settle_plain(n: u32, ) -> Weight {
-		// Proof size: measured `1498 + n * (835 ±0)`, estimated `5070 + n * (5206 ±0)`.
-		// Minimum execution time: 4_546_000 picoseconds.
-		Weight::from_parts(4_757_000, 5070)
-			// Standard error: 274_853
-			.saturating_add(Weight::from_parts(204_880_739, 0).saturating_mul(n.into()))
+		// Proof size: measured `1732 + n * (834 ±0)`, estimated `5235 + n * (5206 ±0)`.
+		// Minimum execution time: 6_059_000 picoseconds.
+		Weight::from_parts(6_391_530_960, 5235)
+			// Standard error: 3_644_627
+			.saturating_add(Weight::from_parts(316_610_097, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -342,8 +380,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Offers` (`max_values`: None, `max_size`: Some(82), added: 2557, mode: `MaxEncodedLen`)
 	fn post_offer() -> Weight {
 		// Proof size: measured `1237`, estimated `3991`.
-		// Minimum execution time: 24_827_000 picoseconds.
-		Weight::from_parts(26_790_000, 3991)
+		// Minimum execution time: 33_861_000 picoseconds.
+		Weight::from_parts(47_992_000, 3991)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -355,8 +393,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenOffers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn cancel_offer() -> Weight {
 		// Proof size: measured `803`, estimated `3991`.
-		// Minimum execution time: 18_017_000 picoseconds.
-		Weight::from_parts(19_519_000, 3991)
+		// Minimum execution time: 24_707_000 picoseconds.
+		Weight::from_parts(31_087_000, 3991)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -371,10 +409,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 64]`.
 	fn on_initialize_expire(n: u32, ) -> Weight {
 		// Proof size: measured `149 + n * (138 ±0)`, estimated `3991 + n * (2557 ±0)`.
-		// Minimum execution time: 4_737_000 picoseconds.
-		Weight::from_parts(4_888_000, 3991)
-			// Standard error: 20_314
-			.saturating_add(Weight::from_parts(10_844_219, 0).saturating_mul(n.into()))
+		// Minimum execution time: 5_959_000 picoseconds.
+		Weight::from_parts(64_447_604, 3991)
+			// Standard error: 242_484
+			.saturating_add(Weight::from_parts(16_412_049, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -386,48 +424,58 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with ParityDB's database weights (the node's database), for tests and mocks.
 impl WeightInfo for () {
 	fn propose() -> Weight {
-		Weight::from_parts(32_388_000, 6120)
+		Weight::from_parts(49_414_000, 6120)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn accept() -> Weight {
-		Weight::from_parts(31_016_000, 20140)
+		Weight::from_parts(50_074_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn propose_signed() -> Weight {
-		Weight::from_parts(100_489_000, 20140)
+		Weight::from_parts(201_350_000, 20140)
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
+			.saturating_add(ParityDbWeight::get().writes(6_u64))
+	}
+	fn relay_signed() -> Weight {
+		Weight::from_parts(309_170_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn reject() -> Weight {
-		Weight::from_parts(21_962_000, 6044)
+		Weight::from_parts(49_433_000, 6044)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn cancel() -> Weight {
-		Weight::from_parts(45_568_000, 20140)
+		Weight::from_parts(44_126_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn report_reading() -> Weight {
-		Weight::from_parts(40_411_000, 20140)
+		Weight::from_parts(57_566_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
+	fn report_readings() -> Weight {
+		Weight::from_parts(46_219_000, 20140)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+	}
 	fn close_readings() -> Weight {
-		Weight::from_parts(25_748_000, 20140)
+		Weight::from_parts(61_381_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn settle() -> Weight {
-		Weight::from_parts(527_627_000, 41038)
+		Weight::from_parts(790_948_000, 41038)
 			.saturating_add(ParityDbWeight::get().reads(53_u64))
 			.saturating_add(ParityDbWeight::get().writes(38_u64))
 	}
 	fn on_initialize_settle(n: u32, ) -> Weight {
-		Weight::from_parts(4_917_000, 31921)
-			.saturating_add(Weight::from_parts(500_072_244, 0).saturating_mul(n.into()))
+		Weight::from_parts(6_540_000, 31521)
+			.saturating_add(Weight::from_parts(945_150_300, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(29_u64))
 			.saturating_add(ParityDbWeight::get().reads((22_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(19_u64))
@@ -435,8 +483,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(n.into()))
 	}
 	fn on_initialize_settle_plain(n: u32, ) -> Weight {
-		Weight::from_parts(4_757_000, 5070)
-			.saturating_add(Weight::from_parts(204_880_739, 0).saturating_mul(n.into()))
+		Weight::from_parts(6_391_530_960, 5235)
+			.saturating_add(Weight::from_parts(316_610_097, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().reads((10_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
@@ -444,18 +492,18 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(n.into()))
 	}
 	fn post_offer() -> Weight {
-		Weight::from_parts(26_790_000, 3991)
+		Weight::from_parts(47_992_000, 3991)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn cancel_offer() -> Weight {
-		Weight::from_parts(19_519_000, 3991)
+		Weight::from_parts(31_087_000, 3991)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn on_initialize_expire(n: u32, ) -> Weight {
-		Weight::from_parts(4_888_000, 3991)
-			.saturating_add(Weight::from_parts(10_844_219, 0).saturating_mul(n.into()))
+		Weight::from_parts(64_447_604, 3991)
+			.saturating_add(Weight::from_parts(16_412_049, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
