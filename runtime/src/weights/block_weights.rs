@@ -28,17 +28,17 @@ parameter_types! {
 	/// Calculated by multiplying the *Average* with `1.0` and adding `0`.
 	///
 	/// Stats nanoseconds:
-	///   Min, Max: 155_041, 289_782
-	///   Average:  182_619
-	///   Median:   165_106
-	///   Std-Dev:  30821.51
+	///   Min, Max: 219_788, 651_560
+	///   Average:  376_044
+	///   Median:   386_616
+	///   Std-Dev:  71980.43
 	///
 	/// Percentiles nanoseconds:
-	///   99th: 269_281
-	///   95th: 236_713
-	///   75th: 205_756
+	///   99th: 630_679
+	///   95th: 456_230
+	///   75th: 399_064
 	pub const BlockExecutionWeight: Weight =
-		Weight::from_parts(WEIGHT_REF_TIME_PER_NANOS.saturating_mul(182_619), 0);
+		Weight::from_parts(WEIGHT_REF_TIME_PER_NANOS.saturating_mul(376_044), 0);
 }
 
 #[cfg(test)]

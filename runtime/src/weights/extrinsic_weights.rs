@@ -28,17 +28,17 @@ parameter_types! {
 	/// Calculated by multiplying the *Average* with `1.0` and adding `0`.
 	///
 	/// Stats nanoseconds:
-	///   Min, Max: 87_368, 96_645
-	///   Average:  90_657
-	///   Median:   90_529
-	///   Std-Dev:  1715.25
+	///   Min, Max: 141_195, 221_305
+	///   Average:  183_396
+	///   Median:   184_486
+	///   Std-Dev:  18648.46
 	///
 	/// Percentiles nanoseconds:
-	///   99th: 95_278
-	///   95th: 93_295
-	///   75th: 91_687
+	///   99th: 219_442
+	///   95th: 209_213
+	///   75th: 197_957
 	pub const ExtrinsicBaseWeight: Weight =
-		Weight::from_parts(WEIGHT_REF_TIME_PER_NANOS.saturating_mul(90_657), 0);
+		Weight::from_parts(WEIGHT_REF_TIME_PER_NANOS.saturating_mul(183_396), 0);
 }
 
 #[cfg(test)]

@@ -44,32 +44,32 @@ impl<T: frame_system::Config> frame_system::ExtensionsWeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 1_552_000 picoseconds.
-		Weight::from_parts(1_782_000, 0)
+		// Minimum execution time: 2_113_000 picoseconds.
+		Weight::from_parts(3_826_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn check_mortality_mortal_transaction() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 3_365_000 picoseconds.
-		Weight::from_parts(3_715_000, 0)
+		// Minimum execution time: 4_296_000 picoseconds.
+		Weight::from_parts(7_612_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn check_mortality_immortal_transaction() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 3_365_000 picoseconds.
-		Weight::from_parts(3_696_000, 0)
+		// Minimum execution time: 4_427_000 picoseconds.
+		Weight::from_parts(8_042_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn check_non_zero_sender() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 461_000 picoseconds.
-		Weight::from_parts(541_000, 0)
+		// Minimum execution time: 631_000 picoseconds.
+		Weight::from_parts(982_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	/// Storage: `System::Account` (r:1 w:1)
@@ -78,8 +78,8 @@ impl<T: frame_system::Config> frame_system::ExtensionsWeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `102`
 		//  Estimated: `3593`
-		// Minimum execution time: 7_341_000 picoseconds.
-		Weight::from_parts(7_941_000, 0)
+		// Minimum execution time: 9_825_000 picoseconds.
+		Weight::from_parts(14_772_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -88,32 +88,32 @@ impl<T: frame_system::Config> frame_system::ExtensionsWeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 340_000 picoseconds.
-		Weight::from_parts(401_000, 0)
+		// Minimum execution time: 491_000 picoseconds.
+		Weight::from_parts(872_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn check_tx_version() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 340_000 picoseconds.
-		Weight::from_parts(391_000, 0)
+		// Minimum execution time: 491_000 picoseconds.
+		Weight::from_parts(771_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn check_weight() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 3_295_000 picoseconds.
-		Weight::from_parts(3_676_000, 0)
+		// Minimum execution time: 4_817_000 picoseconds.
+		Weight::from_parts(9_444_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn weight_reclaim() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 1_893_000 picoseconds.
-		Weight::from_parts(2_183_000, 0)
+		// Minimum execution time: 2_805_000 picoseconds.
+		Weight::from_parts(5_708_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 }

@@ -46,8 +46,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `39`
 		//  Estimated: `3593`
-		// Minimum execution time: 49_794_000 picoseconds.
-		Weight::from_parts(52_749_000, 0)
+		// Minimum execution time: 62_153_000 picoseconds.
+		Weight::from_parts(72_598_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -58,8 +58,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `39`
 		//  Estimated: `3593`
-		// Minimum execution time: 36_044_000 picoseconds.
-		Weight::from_parts(40_931_000, 0)
+		// Minimum execution time: 50_746_000 picoseconds.
+		Weight::from_parts(65_067_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -70,8 +70,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `189`
 		//  Estimated: `3593`
-		// Minimum execution time: 20_270_000 picoseconds.
-		Weight::from_parts(21_702_000, 0)
+		// Minimum execution time: 25_949_000 picoseconds.
+		Weight::from_parts(41_903_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -82,8 +82,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `278`
 		//  Estimated: `3593`
-		// Minimum execution time: 20_120_000 picoseconds.
-		Weight::from_parts(21_873_000, 0)
+		// Minimum execution time: 26_229_000 picoseconds.
+		Weight::from_parts(40_600_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -94,8 +94,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `213`
 		//  Estimated: `6196`
-		// Minimum execution time: 53_089_000 picoseconds.
-		Weight::from_parts(56_635_000, 0)
+		// Minimum execution time: 67_380_000 picoseconds.
+		Weight::from_parts(92_808_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -106,8 +106,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `39`
 		//  Estimated: `3593`
-		// Minimum execution time: 47_922_000 picoseconds.
-		Weight::from_parts(52_408_000, 0)
+		// Minimum execution time: 62_753_000 picoseconds.
+		Weight::from_parts(97_725_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -118,8 +118,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `278`
 		//  Estimated: `3593`
-		// Minimum execution time: 16_595_000 picoseconds.
-		Weight::from_parts(18_127_000, 0)
+		// Minimum execution time: 22_704_000 picoseconds.
+		Weight::from_parts(34_071_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -131,11 +131,11 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `640 + u * (85 ±0)`
 		//  Estimated: `990 + u * (2603 ±0)`
-		// Minimum execution time: 16_835_000 picoseconds.
-		Weight::from_parts(17_015_000, 0)
+		// Minimum execution time: 23_746_000 picoseconds.
+		Weight::from_parts(24_306_000, 0)
 			.saturating_add(Weight::from_parts(0, 990))
-			// Standard Error: 20_549
-			.saturating_add(Weight::from_parts(14_739_831, 0).saturating_mul(u.into()))
+			// Standard Error: 182_045
+			.saturating_add(Weight::from_parts(23_759_118, 0).saturating_mul(u.into()))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(u.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(u.into())))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(u.into()))
@@ -144,24 +144,24 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_827_000 picoseconds.
-		Weight::from_parts(5_338_000, 0)
+		// Minimum execution time: 6_579_000 picoseconds.
+		Weight::from_parts(10_525_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn burn_allow_death() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 29_534_000 picoseconds.
-		Weight::from_parts(32_358_000, 0)
+		// Minimum execution time: 38_197_000 picoseconds.
+		Weight::from_parts(59_628_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn burn_keep_alive() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 19_519_000 picoseconds.
-		Weight::from_parts(21_191_000, 0)
+		// Minimum execution time: 24_997_000 picoseconds.
+		Weight::from_parts(44_166_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 }

@@ -46,8 +46,8 @@ impl<T: frame_system::Config> pallet_transaction_payment::WeightInfo for WeightI
 		// Proof Size summary in bytes:
 		//  Measured:  `102`
 		//  Estimated: `3593`
-		// Minimum execution time: 41_091_000 picoseconds.
-		Weight::from_parts(43_746_000, 0)
+		// Minimum execution time: 57_226_000 picoseconds.
+		Weight::from_parts(96_834_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))

@@ -16,9 +16,9 @@
 //   benchmark
 //   storage
 //   --chain
-//   /tmp/dpoa-bench-storage.BZmNwM/spec.json
+//   /tmp/dpoa-bench-storage.ZsLyUE/spec.json
 //   --base-path
-//   /tmp/dpoa-bench-storage.BZmNwM/db
+//   /tmp/dpoa-bench-storage.ZsLyUE/db
 //   --database
 //   paritydb
 //   --state-version
@@ -48,31 +48,31 @@ pub mod constants {
 			// Calculated by multiplying the *Average* of all values with `1.1` and adding `0`.
 			//
 			// Stats nanoseconds:
-			//   Min, Max: 861, 1_229_823
-			//   Average:  6_169
-			//   Median:   5_698
-			//   Std-Dev:  4709.79
+			//   Min, Max: 1_021, 2_844_697
+			//   Average:  9_562
+			//   Median:   8_283
+			//   Std-Dev:  13467.16
 			//
 			// Percentiles nanoseconds:
-			//   99th: 13_110
-			//   95th: 7_942
-			//   75th: 6_399
-			read: 6_786 * constants::WEIGHT_REF_TIME_PER_NANOS,
+			//   99th: 37_636
+			//   95th: 12_749
+			//   75th: 9_865
+			read: 10_519 * constants::WEIGHT_REF_TIME_PER_NANOS,
 
 			// Time to write one storage item.
 			// Calculated by multiplying the *Average* of all values with `1.1` and adding `0`.
 			//
 			// Stats nanoseconds:
-			//   Min, Max: 12_880, 72_495
-			//   Average:  21_791
-			//   Median:   20_688
-			//   Std-Dev:  5311.25
+			//   Min, Max: 17_323, 115_301
+			//   Average:  30_514
+			//   Median:   28_332
+			//   Std-Dev:  9464.3
 			//
 			// Percentiles nanoseconds:
-			//   99th: 48_118
-			//   95th: 29_761
-			//   75th: 23_011
-			write: 23_971 * constants::WEIGHT_REF_TIME_PER_NANOS,
+			//   99th: 76_984
+			//   95th: 41_853
+			//   75th: 34_459
+			write: 33_566 * constants::WEIGHT_REF_TIME_PER_NANOS,
 		};
 	}
 
