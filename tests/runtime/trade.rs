@@ -207,3 +207,107 @@ fn root_sets_the_grid_prices_in_storage() {
 		assert_eq!(Balances::free_balance(&grid) - before, 10 * UNIT);
 	});
 }
+
+/// The session's validators, heaviest first, that make the 2/3 quorum between them.
+fn quorum() -> Vec<AccountId> {
+	let mut set = pallet_verification::Validators::<Runtime>::get().into_inner();
+	set.sort_by(|a, b| b.1.cmp(&a.1));
+	let total: u128 = set.iter().map(|(_, w)| w).sum();
+	let mut backing = 0;
+	set.into_iter()
+		.take_while(|(_, w)| {
+			let short = backing * 3 < total * 2;
+			backing += w;
+			short
+		})
+		.map(|(v, _)| v)
+		.collect()
+}
+
+#[test]
+fn batched_trades_run_through_relayed_contracts_vote_many_and_report_readings() {
+	use sp_core::Pair;
+	dev_genesis().execute_with(|| {
+		run_to(1);
+		let issuance = Balances::total_issuance();
+		let center = Sr25519Keyring::Alice.to_account_id();
+		let (bob, dave) = (Sr25519Keyring::Bob, Sr25519Keyring::Dave);
+		let genesis_hash = System::block_hash(0);
+		// Bob and Dave sign two contracts off chain; the trading center relays both in a batch.
+		let calls: Vec<RuntimeCall> = (0..2u32)
+			.map(|nonce| {
+				let acceptance = pallet_market::Acceptance {
+					genesis_hash,
+					proposer: bob.to_account_id(),
+					nonce,
+					counterparty: dave.to_account_id(),
+					side: Side::Producer,
+					quantity_wh: 80_000,
+					price: 64 * UNIT / 100,
+					window_start: 5,
+					window_end: 10,
+				};
+				let message = acceptance.message();
+				RuntimeCall::Market(pallet_market::Call::relay_signed {
+					proposer: bob.to_account_id(),
+					proposer_signature: bob.pair().sign(&message).into(),
+					counterparty: dave.to_account_id(),
+					side: Side::Producer,
+					quantity_wh: 80_000,
+					price: 64 * UNIT / 100,
+					window_start: 5,
+					window_end: 10,
+					nonce,
+					signature: dave.pair().sign(&message).into(),
+				})
+			})
+			.collect();
+		call(signed(&center), RuntimeCall::Utility(pallet_utility::Call::batch_all { calls }));
+		let next = pallet_market::NextContractId::<Runtime>::get();
+		let ids = [next - 2, next - 1];
+		let vote = |kind, verdict| {
+			for v in quorum() {
+				let votes = ids.iter().map(|id| (*id, verdict)).collect::<Vec<_>>();
+				call(
+					signed(&v),
+					RuntimeCall::Verification(pallet_verification::Call::vote_many {
+						kind,
+						votes: votes.try_into().unwrap(),
+					}),
+				);
+			}
+			for id in ids {
+				assert!(!pallet_verification::Polls::<Runtime>::contains_key(id, kind), "concluded");
+			}
+		};
+		vote(PollKind::Approval, Verdict::Approve);
+		assert!(held(&bob.to_account_id()) > 0 && held(&dave.to_account_id()) > 0, "approved");
+		run_to(11);
+		for id in ids {
+			call(
+				signed(&center),
+				RuntimeCall::Market(pallet_market::Call::report_readings {
+					id,
+					delivered_wh: 80_000,
+					consumed_wh: 80_000,
+				}),
+			);
+		}
+		vote(
+			PollKind::Delivery,
+			Verdict::Quantities { delivered_wh: 80_000, consumed_wh: 80_000 },
+		);
+		run_to(12);
+		let settled = System::events()
+			.iter()
+			.filter(|r| matches!(r.event, RuntimeEvent::Market(MarketEvent::ContractSettled { .. })))
+			.count();
+		assert_eq!(settled, 2);
+		for id in ids {
+			assert!(pallet_market::Contracts::<Runtime>::get(id).is_none(), "the hook settled it");
+		}
+		assert_eq!((held(&bob.to_account_id()), held(&dave.to_account_id())), (0, 0));
+		assert_eq!(pallet_market::ProposalNonces::<Runtime>::get(bob.to_account_id()), 2);
+		assert_eq!(Balances::total_issuance(), issuance);
+	});
+}
