@@ -3,9 +3,9 @@
 # load generator `dpoa-node throughput` against it (balance transfers, then complete trade
 # lifecycles; finality lag throughout) and stops the node. The last line is
 #   transfers_per_s=<x> trades_per_s=<y> trade_to_transfer_ratio=<y/x> finality_lag_blocks=<z>
-# TRANSFERS and TRADES set the load (defaults 30000 and 24000), PROPOSALS the new proposals offered
-# a block (default 1000, above the ceiling, so that the chain sets the pace) and EXTRA_NODES the
-# producers and consumers registered for the run (default 400 each, so that MaxOpenContracts
+# TRANSFERS and TRADES set the load (defaults 30000 and 30000), PROPOSALS the new proposals offered
+# a block (default 1400, above the ceiling, so that the chain sets the pace) and EXTRA_NODES the
+# producers and consumers registered for the run (default 600 each, so that MaxOpenContracts
 # per node does not cap the contracts in flight); extra arguments go to the tool.
 # POOL_TYPE is the node's transaction pool, single-state by default: under this load the
 # SDK's default fork-aware pool lost transactions it had accepted (13,434 of 30,000 transfers
@@ -26,5 +26,5 @@ node=$!
 trap 'kill $node 2>/dev/null || true; wait $node 2>/dev/null || true' EXIT
 echo "node log: $log" >&2
 "$NODE_BIN" throughput --rpc "127.0.0.1:$port" \
-	--transfers "${TRANSFERS:-30000}" --trades "${TRADES:-24000}" \
-	--proposals-per-block "${PROPOSALS:-1000}" --extra-nodes "${EXTRA_NODES:-400}" "$@"
+	--transfers "${TRANSFERS:-30000}" --trades "${TRADES:-30000}" \
+	--proposals-per-block "${PROPOSALS:-1400}" --extra-nodes "${EXTRA_NODES:-600}" "$@"

@@ -14,13 +14,15 @@
 //!    the rest, and, with three blocks or more, the first, which is built while the
 //!    transactions are still arriving (submitting them takes seconds).
 //! 2. **Trades**: `--trades` contracts between the dev community's producers and consumers, each
-//!    through its whole lifecycle, driven by the events: `propose_signed` (producer, with the
-//!    consumer's acceptance signed off chain; `--two-step`: `propose`, then `accept` by the
-//!    consumer), approval votes by the session's validators (`utility.force_batch`es of
-//!    `--votes-per-tx` votes, by as few validators as make the 2/3 quorum), both readings
-//!    (`report_reading`) once the window is over, by default from the trading center's metering
-//!    head-end in batches (`--readings-by`), the delivery votes, and settlement by the market's
-//!    block hook. At most `--proposals-per-block` new proposals are offered each
+//!    through its whole lifecycle, driven by the events: the contract, signed by both parties
+//!    off chain and relayed by the trading center (`relay_signed` in `utility.force_batch`es;
+//!    `--proposals-by proposers`: `propose_signed` by the producer with the consumer's signed
+//!    acceptance; `--two-step`: `propose`, then `accept` by the consumer), approval votes by
+//!    the session's validators (`vote_many` of `--votes-per-tx` votes, by as few validators as
+//!    make the 2/3 quorum), both readings once the window is over, by default from the
+//!    trading center's metering head-end (`report_readings` in batches; `--readings-by
+//!    meters`: `report_reading` by each meter key), the delivery votes, and settlement by the
+//!    market's block hook. At most `--proposals-per-block` new proposals are offered each
 //!    block, within `MaxOpenContracts` per node, their windows starting five blocks ahead. Rate: settlements divided by the time of the
 //!    blocks that settled while new proposals were still being offered (the pipeline's steady
 //!    state, every stage competing for the block); a load too short for that is measured while
@@ -67,8 +69,9 @@ pub struct ThroughputCmd {
 	/// before the load, so that enough contracts can be open at once.
 	#[arg(long, default_value_t = 200)]
 	pub extra_nodes: u32,
-	/// Votes per `utility.force_batch` transaction (each must fit in a block by weight).
-	#[arg(long, default_value_t = 16)]
+	/// Votes per `verification.vote_many` transaction (at most the runtime's
+	/// `MaxVotesPerCall`).
+	#[arg(long, default_value_t = 64)]
 	pub votes_per_tx: usize,
 	/// Who reports the meter readings: `center`, the trading center's metering head-end
 	/// (`MeterOrigin`), in `utility.force_batch`es of `--readings-per-tx`; or `meters`, each
@@ -79,19 +82,37 @@ pub struct ThroughputCmd {
 	/// ceiling to find what the chain sustains).
 	#[arg(long, default_value_t = 500)]
 	pub proposals_per_block: u32,
-	/// Readings per trading-center batch.
+	/// Contracts whose two readings go in one trading-center batch.
 	#[arg(long, default_value_t = 64)]
 	pub readings_per_tx: usize,
+	/// Who submits the proposals: `center`, the trading center relaying contracts both parties
+	/// signed (`market.relay_signed`) in `utility.force_batch`es of `--proposals-per-tx`; or
+	/// `proposers`, each producer its own `market.propose_signed` with the consumer's signed
+	/// acceptance.
+	#[arg(long, value_enum, default_value_t = ProposalsBy::Center)]
+	pub proposals_by: ProposalsBy,
+	/// Relayed contracts per trading-center batch.
+	#[arg(long, default_value_t = 64)]
+	pub proposals_per_tx: usize,
 	/// Transactions per JSON-RPC batch request.
 	#[arg(long, default_value_t = 500)]
 	pub batch: usize,
-	/// Propose with `market.propose` and accept with `market.accept`, two transactions, instead
-	/// of one `market.propose_signed` carrying the consumer's signed acceptance.
+	/// Propose with `market.propose` and accept with `market.accept`, two transactions by the
+	/// parties (overrides `--proposals-by`).
 	#[arg(long)]
 	pub two_step: bool,
 	/// Give up after this many blocks without progress.
 	#[arg(long, default_value_t = 20)]
 	pub stall_blocks: u32,
+}
+
+/// Who submits the proposals in the trade phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProposalsBy {
+	/// The trading center relays contracts both parties signed, in batches.
+	Center,
+	/// Each producer, with the consumer's signed acceptance.
+	Proposers,
 }
 
 /// Who reports meter readings in the trade phase.
@@ -457,11 +478,29 @@ fn plain_settlements_per_block() -> f64 {
 		.floor()
 }
 
+/// How many trade lifecycles fit in a block whose hook and transactions cost `idle` when it
+/// is empty, each lifecycle's transactions costing `tx` and its settlement `settle` (ref
+/// time): within the normal class's budget, the hook's budget of plain settlements, and the
+/// whole block, which the hook's settlements and the transactions share.
+fn lifecycles_fit(tx: f64, settle: f64, idle: f64) -> f64 {
+	let weights = <Runtime as frame_system::Config>::BlockWeights::get();
+	let normal = weights
+		.get(frame_support::dispatch::DispatchClass::Normal)
+		.max_total
+		.unwrap_or(weights.max_block)
+		.ref_time() as f64;
+	let block = weights.max_block.ref_time() as f64 - idle;
+	(normal / tx.max(1.0))
+		.min(plain_settlements_per_block())
+		.min(block / (tx + settle).max(1.0))
+		.floor()
+}
+
 /// Print what a transfer and each step of a trade lifecycle weigh on this chain (charged weight
 /// plus the base extrinsic weight; the hook's settlement from the runtime's weights), and the
 /// weight-bound ceilings: how many fit in a block's normal-class budget. Returns the ceilings
 /// (transfers per second, trade lifecycles per second).
-fn weight_ceiling(rpc: &Rpc, genesis: Hash, two_step: bool) -> Result<(f64, f64)> {
+fn weight_ceiling(rpc: &Rpc, genesis: Hash, cmd: &ThroughputCmd) -> Result<(f64, f64)> {
 	use frame_support::weights::Weight;
 	let weights = <Runtime as frame_system::Config>::BlockWeights::get();
 	let base = weights.get(frame_support::dispatch::DispatchClass::Normal).base_extrinsic;
@@ -470,6 +509,7 @@ fn weight_ceiling(rpc: &Rpc, genesis: Hash, two_step: bool) -> Result<(f64, f64)
 		.max_total
 		.unwrap_or(weights.max_block);
 	let pair = dev_pair("Alice");
+	let alice = AccountId::from(pair.public());
 	let bob = AccountId::from(dev_pair("Bob").public());
 	let weigh = |call: RuntimeCall| -> Result<Weight> {
 		let tx = signed_extrinsic(&pair, call, 0, genesis, Era::Immortal, genesis).encode();
@@ -488,9 +528,9 @@ fn weight_ceiling(rpc: &Rpc, genesis: Hash, two_step: bool) -> Result<(f64, f64)
 		window_end: 10,
 	}))?;
 	let accept = weigh(RuntimeCall::Market(pallet_market::Call::accept { id: 0 }))?;
-	// The weight does not depend on the signature's validity.
+	// The weights do not depend on the signatures' validity.
 	let propose_signed = weigh(RuntimeCall::Market(pallet_market::Call::propose_signed {
-		counterparty: bob,
+		counterparty: bob.clone(),
 		side: Side::Producer,
 		quantity_wh: 10_000,
 		price: dpoa_runtime::UNIT,
@@ -499,33 +539,78 @@ fn weight_ceiling(rpc: &Rpc, genesis: Hash, two_step: bool) -> Result<(f64, f64)
 		nonce: 0,
 		signature: sp_core::sr25519::Signature::default().into(),
 	}))?;
-	let contract = if two_step { propose.saturating_add(accept) } else { propose_signed };
-	let vote = weigh(RuntimeCall::Verification(pallet_verification::Call::vote {
-		subject: 0,
-		kind: PollKind::Approval,
-		verdict: Verdict::Approve,
-	}))?;
-	let attest = weigh(RuntimeCall::Verification(pallet_verification::Call::vote {
-		subject: 0,
-		kind: PollKind::Delivery,
-		verdict: Verdict::Quantities { delivered_wh: 10_000, consumed_wh: 10_000 },
-	}))?;
-	let reading = weigh(RuntimeCall::Market(pallet_market::Call::report_reading {
-		id: 0,
-		side: Side::Producer,
-		quantity_wh: 10_000,
-	}))?;
+	// A batch's weight shared by its `k` items: what each pays in a full batch.
+	let per_item = |call: RuntimeCall, k: usize| -> Result<Weight> {
+		let w = weigh(call)?;
+		Ok(Weight::from_parts(w.ref_time() / k as u64, w.proof_size() / k as u64))
+	};
+	let batch =
+		|calls: Vec<RuntimeCall>| RuntimeCall::Utility(pallet_utility::Call::force_batch { calls });
+	let k = cmd.proposals_per_tx.max(1);
+	let relayed = per_item(
+		batch(vec![
+			RuntimeCall::Market(pallet_market::Call::relay_signed {
+				proposer: alice.clone(),
+				proposer_signature: sp_core::sr25519::Signature::default().into(),
+				counterparty: bob.clone(),
+				side: Side::Producer,
+				quantity_wh: 10_000,
+				price: dpoa_runtime::UNIT,
+				window_start: 10,
+				window_end: 10,
+				nonce: 0,
+				signature: sp_core::sr25519::Signature::default().into(),
+			});
+			k
+		]),
+		k,
+	)?;
+	let contract = match (cmd.two_step, cmd.proposals_by) {
+		(true, _) => propose.saturating_add(accept),
+		(false, ProposalsBy::Proposers) => propose_signed,
+		(false, ProposalsBy::Center) => relayed,
+	};
+	let k = cmd.votes_per_tx.max(1);
+	let vote_many = |kind, verdict| {
+		let votes = (0..k as u64).map(|id| (id, verdict)).collect::<Vec<_>>();
+		let votes = votes
+			.try_into()
+			.map_err(|_| "--votes-per-tx is above the runtime's MaxVotesPerCall".to_string())?;
+		per_item(RuntimeCall::Verification(pallet_verification::Call::vote_many { kind, votes }), k)
+	};
+	let vote = vote_many(PollKind::Approval, Verdict::Approve)?;
+	let attest = vote_many(
+		PollKind::Delivery,
+		Verdict::Quantities { delivered_wh: 10_000, consumed_wh: 10_000 },
+	)?;
+	let readings = match cmd.readings_by {
+		ReadingsBy::Center => {
+			let k = cmd.readings_per_tx.max(1);
+			let call = RuntimeCall::Market(pallet_market::Call::report_readings {
+				id: 0,
+				delivered_wh: 10_000,
+				consumed_wh: 10_000,
+			});
+			per_item(batch(vec![call; k]), k)?
+		},
+		ReadingsBy::Meters => weigh(RuntimeCall::Market(pallet_market::Call::report_reading {
+			id: 0,
+			side: Side::Producer,
+			quantity_wh: 10_000,
+		}))?
+		.saturating_mul(2),
+	};
 	let settle = plain_settlement_weight();
 	// Two validators' votes make the 2/3 quorum of three equal ones, on each of two polls.
 	let votes = 2u64;
 	let lifecycle = contract
 		.saturating_add(vote.saturating_mul(votes))
 		.saturating_add(attest.saturating_mul(votes))
-		.saturating_add(reading.saturating_mul(2))
+		.saturating_add(readings)
 		.saturating_add(settle);
 	let us = |w: Weight| w.ref_time() as f64 / 1e6;
 	eprintln!(
-		"throughput: weights as standalone transactions before refunds (ref time, µs; base extrinsic {:.1} included):",
+		"throughput: weights before refunds (ref time, µs; base extrinsic {:.1} included; a batched item: its share of a full batch):",
 		us(base)
 	);
 	for (name, w) in [
@@ -533,9 +618,10 @@ fn weight_ceiling(rpc: &Rpc, genesis: Hash, two_step: bool) -> Result<(f64, f64)
 		("market.propose", propose),
 		("market.accept", accept),
 		("market.propose_signed", propose_signed),
-		("verification.vote approval x2", vote.saturating_mul(votes)),
-		("verification.vote delivery x2", attest.saturating_mul(votes)),
-		("market.report_reading x2", reading.saturating_mul(2)),
+		("market.relay_signed, batched", relayed),
+		("vote_many approval, 2 votes", vote.saturating_mul(votes)),
+		("vote_many delivery, 2 votes", attest.saturating_mul(votes)),
+		("both readings", readings),
 		("plain settlement by the hook", settle),
 		("trade lifecycle", lifecycle),
 	] {
@@ -543,16 +629,17 @@ fn weight_ceiling(rpc: &Rpc, genesis: Hash, two_step: bool) -> Result<(f64, f64)
 	}
 	let slot_secs = dpoa_runtime::SLOT_DURATION as f64 / 1000.0;
 	let per_block = |w: Weight| budget.ref_time() / w.ref_time().max(1);
-	let ceiling = (
-		per_block(transfer) as f64 / slot_secs,
-		per_block(lifecycle) as f64 / slot_secs,
+	let fit = lifecycles_fit(
+		lifecycle.saturating_sub(settle).ref_time() as f64,
+		settle.ref_time() as f64,
+		weights.base_block.ref_time() as f64,
 	);
+	let ceiling = (per_block(transfer) as f64 / slot_secs, fit / slot_secs);
 	eprintln!(
-		"throughput: lifecycle / transfer = {:.1}; ceiling per block ({:.0} ms normal budget): {} transfers, {} trade lifecycles",
+		"throughput: lifecycle / transfer = {:.1}; ceiling per block ({:.0} ms normal budget): {} transfers, {fit} trade lifecycles",
 		lifecycle.ref_time() as f64 / transfer.ref_time() as f64,
 		us(budget) / 1000.0,
 		per_block(transfer),
-		per_block(lifecycle)
 	);
 	Ok(ceiling)
 }
@@ -574,7 +661,7 @@ impl ThroughputCmd {
 		let slot_secs = dpoa_runtime::SLOT_DURATION as f64 / 1000.0;
 		let mut observed = Observed::default();
 
-		let ceiling = weight_ceiling(&rpc, genesis, self.two_step)?;
+		let ceiling = weight_ceiling(&rpc, genesis, self)?;
 		let extra = extra_nodes(self.extra_nodes);
 		self.register(&rpc, &mut signer, &mut observed, &extra)?;
 		let idle = rpc.idle_weight()?;
@@ -599,8 +686,7 @@ impl ThroughputCmd {
 		// A lifecycle's settlement is the hook's (mandatory, outside the normal budget, bounded
 		// by its own budget); the rest is transactions in the normal budget.
 		let settle = plain_settlement_weight().ref_time() as f64;
-		let lifecycles_per_block =
-			per_block(lifecycle_cost - settle).min(plain_settlements_per_block()).floor();
+		let lifecycles_per_block = lifecycles_fit(lifecycle_cost - settle, settle, idle as f64);
 		eprintln!(
 			"throughput: charged per item (block weight beyond an empty block's {:.1} µs): transfer {:.1} µs, trade lifecycle {:.1} µs, lifecycle / transfer = {:.2}",
 			idle as f64 / 1e6,
@@ -609,12 +695,14 @@ impl ThroughputCmd {
 			if transfer_cost > 0.0 { lifecycle_cost / transfer_cost } else { 0.0 },
 		);
 		eprintln!(
-			"throughput: ceiling by charged weight: {:.0} transfers per block; {:.0} trade lifecycles per block (normal budget / {:.1} µs of transactions each: {:.0}; the hook's plain settlements: {:.0}); measured: {:.0} % and {:.0} %",
+			"throughput: ceiling by charged weight: {:.0} transfers per block; {:.0} trade lifecycles per block (normal budget / {:.1} µs of transactions each: {:.0}; the hook's plain settlements: {:.0}; the whole block / {:.1} µs each: {:.0}); measured: {:.0} % and {:.0} %",
 			per_block(transfer_cost).floor(),
 			lifecycles_per_block,
 			(lifecycle_cost - settle) / 1e6,
 			per_block(lifecycle_cost - settle).floor(),
 			plain_settlements_per_block(),
+			lifecycle_cost / 1e6,
+			((weights.max_block.ref_time() as f64 - idle as f64) / lifecycle_cost).floor(),
 			100.0 * transfers_per_s * slot_secs / per_block(transfer_cost).floor().max(1.0),
 			100.0 * trades_per_s * slot_secs / lifecycles_per_block.max(1.0),
 		);
@@ -780,6 +868,7 @@ impl ThroughputCmd {
 		let price = dpoa_runtime::UNIT * 64 / 100;
 
 		let mut open: Vec<usize> = vec![0; nodes.len()];
+		let mut proposal_nonces: HashMap<usize, u32> = HashMap::new();
 		let mut next_pair = 0usize;
 		let mut proposed = 0u32;
 		let mut settled = 0u32;
@@ -798,6 +887,7 @@ impl ThroughputCmd {
 		let started = Instant::now();
 		loop {
 			let mut txs = Vec::new();
+			let mut relayed = Vec::new();
 			// New proposals within every node's open-contract limit; their window starts a few
 			// blocks ahead, so that proposals a full block pushes to the next still fit.
 			let window = seen + 5;
@@ -830,12 +920,21 @@ impl ThroughputCmd {
 						window_end: window,
 					})
 				} else {
-					// The proposal nonce: the producer's transaction nonce, which rises with
-					// every transaction it sends, as the market requires.
-					let nonce = signer.next_nonce(rpc, &producer)?;
+					// The proposal nonce: the producer's transaction nonce when it sends the
+					// proposal itself, which rises with every transaction it sends, as the market
+					// requires; else its own count of relayed proposals (from zero, on a fresh
+					// chain).
+					let nonce = match self.proposals_by {
+						ProposalsBy::Proposers => signer.next_nonce(rpc, &producer)?,
+						ProposalsBy::Center => {
+							let next = proposal_nonces.entry(p).or_insert(0u32);
+							*next += 1;
+							*next - 1
+						},
+					};
 					let acceptance = pallet_market::Acceptance {
 						genesis_hash: signer.genesis,
-						proposer: producer,
+						proposer: producer.clone(),
 						nonce,
 						counterparty: counterparty.clone(),
 						side: Side::Producer,
@@ -845,6 +944,22 @@ impl ThroughputCmd {
 						window_end: window,
 					};
 					let signature = nodes[c].0.sign(&acceptance.message());
+					if self.proposals_by == ProposalsBy::Center {
+						let proposer_signature = nodes[p].0.sign(&acceptance.message());
+						relayed.push(RuntimeCall::Market(pallet_market::Call::relay_signed {
+							proposer: producer,
+							proposer_signature: proposer_signature.into(),
+							counterparty,
+							side: Side::Producer,
+							quantity_wh: QUANTITY_WH,
+							price,
+							window_start: window,
+							window_end: window,
+							nonce,
+							signature: signature.into(),
+						}));
+						continue;
+					}
 					RuntimeCall::Market(pallet_market::Call::propose_signed {
 						counterparty,
 						side: Side::Producer,
@@ -857,6 +972,11 @@ impl ThroughputCmd {
 					})
 				};
 				txs.push(signer.sign(rpc, &nodes[p].0, call)?);
+			}
+			for chunk in relayed.chunks(self.proposals_per_tx.max(1)) {
+				let call =
+					RuntimeCall::Utility(pallet_utility::Call::force_batch { calls: chunk.to_vec() });
+				txs.push(signer.sign(rpc, &dev_pair("Alice"), call)?);
 			}
 			if !txs.is_empty() {
 				rpc.submit(&txs, self.batch)?;
@@ -940,16 +1060,21 @@ impl ThroughputCmd {
 			for id in due {
 				awaiting_readings.remove(&id);
 				let Some(&(p, c, ..)) = contracts.get(&id) else { continue };
+				if self.readings_by == ReadingsBy::Center {
+					center_readings.push(RuntimeCall::Market(pallet_market::Call::report_readings {
+						id,
+						delivered_wh: QUANTITY_WH,
+						consumed_wh: QUANTITY_WH,
+					}));
+					continue;
+				}
 				for (side, who) in [(Side::Producer, p), (Side::Consumer, c)] {
 					let call = RuntimeCall::Market(pallet_market::Call::report_reading {
 						id,
 						side,
 						quantity_wh: QUANTITY_WH,
 					});
-					match self.readings_by {
-						ReadingsBy::Meters => txs.push(signer.sign(rpc, &nodes[who].1, call)?),
-						ReadingsBy::Center => center_readings.push(call),
-					}
+					txs.push(signer.sign(rpc, &nodes[who].1, call)?);
 				}
 			}
 			for chunk in center_readings.chunks(self.readings_per_tx.max(1)) {
@@ -957,27 +1082,23 @@ impl ThroughputCmd {
 					RuntimeCall::Utility(pallet_utility::Call::force_batch { calls: chunk.to_vec() });
 				txs.push(signer.sign(rpc, &dev_pair("Alice"), call)?);
 			}
-			// One batch of votes per voting validator.
+			// Each voting validator's votes, `vote_many` calls of `--votes-per-tx`.
 			let verdict = Verdict::Quantities { delivered_wh: QUANTITY_WH, consumed_wh: QUANTITY_WH };
-			let votes: Vec<(u64, PollKind, Verdict)> = approval_polls
-				.iter()
-				.map(|id| (*id, PollKind::Approval, Verdict::Approve))
-				.chain(delivery_polls.iter().map(|id| (*id, PollKind::Delivery, verdict.clone())))
-				.collect();
-			for chunk in votes.chunks(self.votes_per_tx.max(1)) {
-				for v in &voters {
-					let calls = chunk
-						.iter()
-						.map(|(subject, kind, verdict)| {
-							RuntimeCall::Verification(pallet_verification::Call::vote {
-								subject: *subject,
-								kind: *kind,
-								verdict: verdict.clone(),
-							})
-						})
-						.collect();
-					let call = RuntimeCall::Utility(pallet_utility::Call::force_batch { calls });
-					txs.push(signer.sign(rpc, &nodes[*v].0, call)?);
+			for (kind, polls, verdict) in [
+				(PollKind::Approval, &approval_polls, Verdict::Approve),
+				(PollKind::Delivery, &delivery_polls, verdict),
+			] {
+				for chunk in polls.chunks(self.votes_per_tx.max(1)) {
+					let votes: Vec<(u64, Verdict)> = chunk.iter().map(|id| (*id, verdict)).collect();
+					for v in &voters {
+						let call = RuntimeCall::Verification(pallet_verification::Call::vote_many {
+							kind,
+							votes: votes.clone().try_into().map_err(|_| {
+								"--votes-per-tx is above the runtime's MaxVotesPerCall".to_string()
+							})?,
+						});
+						txs.push(signer.sign(rpc, &nodes[*v].0, call)?);
+					}
 				}
 			}
 			if !txs.is_empty() {
