@@ -854,6 +854,12 @@ pub mod pallet {
 		) -> DispatchResult {
 			T::MeterOrigin::ensure_origin(origin)?;
 			let mut contract = Contracts::<T>::get(id).ok_or(Error::<T>::ContractNotFound)?;
+			ensure!(contract.status == ContractStatus::Active, Error::<T>::WrongStatus);
+			// With one side in, the other's reading would complete the pair and move on.
+			ensure!(
+				contract.delivered_wh.is_none() && contract.consumed_wh.is_none(),
+				Error::<T>::ReadingAlreadyReported
+			);
 			Self::record_reading(id, &mut contract, Side::Producer, delivered_wh)?;
 			Self::record_reading(id, &mut contract, Side::Consumer, consumed_wh)?;
 			Contracts::<T>::insert(id, contract);
