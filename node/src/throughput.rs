@@ -23,10 +23,13 @@
 //!    trading center's metering head-end (`report_readings` in batches; `--readings-by
 //!    meters`: `report_reading` by each meter key), the delivery votes, and settlement by the
 //!    market's block hook. At most `--proposals-per-block` new proposals are offered each
-//!    block, within `MaxOpenContracts` per node, their windows starting five blocks ahead. Rate: settlements divided by the time of the
-//!    blocks that settled while new proposals were still being offered (the pipeline's steady
-//!    state, every stage competing for the block); a load too short for that is measured while
-//!    the pipeline drains, with a warning, since that overstates the rate.
+//!    block, within `MaxOpenContracts` per node and while fewer than `--proposals-in-flight`
+//!    offered ones are still unrecorded, their windows starting five blocks ahead (a relayed
+//!    proposal left in the pool past that start fails with `BadWindow`; batch items that fail
+//!    are counted by error and reported). Rate: settlements divided by the time of the blocks
+//!    that settled while new proposals were still being offered (the pipeline's steady state,
+//!    every stage competing for the block); a load too short for that is measured while the
+//!    pipeline drains, with a warning, since that overstates the rate.
 //!
 //! Besides the rates it reports what the blocks were charged per transfer and per lifecycle:
 //! the weight each block of a phase used beyond an empty block's (`System::BlockWeight`),
@@ -82,6 +85,11 @@ pub struct ThroughputCmd {
 	/// ceiling to find what the chain sustains).
 	#[arg(long, default_value_t = 500)]
 	pub proposals_per_block: u32,
+	/// At most this many offered proposals not yet recorded on chain (nor failed): the trading
+	/// center's relay queue. More would wait in the pool past their window's start and fail
+	/// (`BadWindow`). Default: `--proposals-per-block`.
+	#[arg(long)]
+	pub proposals_in_flight: Option<u32>,
 	/// Contracts whose two readings go in one trading-center batch.
 	#[arg(long, default_value_t = 64)]
 	pub readings_per_tx: usize,
@@ -389,6 +397,26 @@ fn community() -> Vec<Node> {
 			(dev_pair(name), dev_pair(&format!("meter{i}")), *supply, *consume)
 		})
 		.collect()
+}
+
+/// Every contract's quantity in the trade phase.
+const QUANTITY_WH: u64 = 10_000;
+/// Every contract's price in the trade phase (per kWh).
+const PRICE: dpoa_runtime::Balance = dpoa_runtime::UNIT * 64 / 100;
+
+/// What an extra node is funded with: the contract fees and the consumer's (the larger) holds
+/// of `MaxOpenContracts` open contracts, and 50 units for transaction fees (the dev accounts
+/// hold 1,000,000 units each, so Alice funds about 2,000 nodes).
+fn extra_node_funds() -> dpoa_runtime::Balance {
+	let max_open = <<Runtime as pallet_market::Config>::MaxOpenContracts as Get<u32>>::get();
+	let fee = <<Runtime as pallet_market::Config>::ContractFee as Get<dpoa_runtime::Balance>>::get();
+	// The grid price is a storage parameter: its default, which a fresh dev chain has.
+	let (consumer_held, _) = sp_io::TestExternalities::default()
+		.execute_with(|| pallet_market::Pallet::<Runtime>::holds_for(QUANTITY_WH, PRICE));
+	consumer_held
+		.saturating_add(fee)
+		.saturating_mul(max_open.into())
+		.saturating_add(50 * dpoa_runtime::UNIT)
 }
 
 /// The extra nodes: `//throughput/p{i}` producers and `//throughput/c{i}` consumers, each with
@@ -788,6 +816,7 @@ impl ThroughputCmd {
 			return Ok(());
 		}
 		let center = dev_pair("Alice");
+		let funds = extra_node_funds();
 		let calls: Vec<RuntimeCall> = extra
 			.iter()
 			.flat_map(|(node, meter, supply, _)| {
@@ -796,7 +825,7 @@ impl ThroughputCmd {
 				[
 					RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
 						dest: who.clone().into(),
-						value: 1_000 * dpoa_runtime::UNIT,
+						value: funds,
 					}),
 					RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
 						dest: meter.clone().into(),
@@ -820,9 +849,25 @@ impl ThroughputCmd {
 			txs.iter().map(|(_, tx)| Hash::from(sp_io::hashing::blake2_256(tx))).collect();
 		let seen = rpc.best_number()?;
 		rpc.submit(&txs, self.batch)?;
-		wait_included(rpc, &mut pending, seen, self.stall_blocks, observed, "set-up batches")?;
+		let blocks =
+			wait_included(rpc, &mut pending, seen, self.stall_blocks, observed, "set-up batches")?;
 		if !pending.is_empty() {
 			return Err(format!("{} set-up batches were not included", pending.len()));
+		}
+		// Included is not done: a `batch_all` that fails is included and reverted.
+		for (number, _) in blocks {
+			for record in rpc.events(rpc.hash_of(number)?)? {
+				if let RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
+					dispatch_error,
+					..
+				}) = record.event
+				{
+					return Err(format!(
+						"a set-up batch failed in block #{number}: {}",
+						error_name(&dispatch_error)
+					));
+				}
+			}
 		}
 		eprintln!("throughput: registered {} extra nodes", extra.len());
 		Ok(())
@@ -864,15 +909,19 @@ impl ThroughputCmd {
 		}
 		let max_open =
 			<<Runtime as pallet_market::Config>::MaxOpenContracts as Get<u32>>::get() as usize;
-		const QUANTITY_WH: u64 = 10_000;
-		let price = dpoa_runtime::UNIT * 64 / 100;
+		let price = PRICE;
 
 		let mut open: Vec<usize> = vec![0; nodes.len()];
 		let mut proposal_nonces: HashMap<usize, u32> = HashMap::new();
 		let mut next_pair = 0usize;
 		let mut proposed = 0u32;
+		// Proposals recorded on chain (`ContractProposed`).
+		let mut recorded = 0u32;
 		let mut settled = 0u32;
 		let mut failed = 0u32;
+		// Batch items that failed (`utility.ItemFailed`), by error.
+		let mut item_failures: BTreeMap<String, u32> = BTreeMap::new();
+		let in_flight_limit = self.proposals_in_flight.unwrap_or(self.proposals_per_block);
 		// Contracts by id: (producer, consumer, window end, readings seen).
 		let mut contracts: BTreeMap<u64, (usize, usize, u32, u8)> = BTreeMap::new();
 		let mut awaiting_readings: BTreeSet<u64> = BTreeSet::new();
@@ -893,8 +942,10 @@ impl ThroughputCmd {
 			let window = seen + 5;
 			let mut tries = 0;
 			let mut this_block = 0;
+			let items_failed: u32 = item_failures.values().sum();
 			while proposed < self.trades &&
 				this_block < self.proposals_per_block &&
+				proposed.saturating_sub(recorded).saturating_sub(items_failed) < in_flight_limit &&
 				tries < producers.len() * consumers.len()
 			{
 				let p = producers[next_pair % producers.len()];
@@ -994,10 +1045,19 @@ impl ThroughputCmd {
 			let mut delivery_polls = Vec::new();
 			for number in seen + 1..=best {
 				for record in rpc.events(rpc.hash_of(number)?)? {
-					let RuntimeEvent::Market(event) = record.event else { continue };
+					let event = match record.event {
+						RuntimeEvent::Market(event) => event,
+						RuntimeEvent::Utility(pallet_utility::Event::ItemFailed { error }) => {
+							*item_failures.entry(error_name(&error)).or_default() += 1;
+							progress = true;
+							continue;
+						},
+						_ => continue,
+					};
 					progress = true;
 					match event {
 						MarketEvent::ContractProposed { id, producer, consumer, .. } => {
+							recorded += 1;
 							let (Some(p), Some(c)) = (index_of.get(&producer), index_of.get(&consumer))
 							else {
 								continue;
@@ -1108,13 +1168,17 @@ impl ThroughputCmd {
 				}
 			}
 			eprintln!(
-				"throughput: #{best}: {proposed} proposed, {} open, {settled} settled, {failed} failed ({:.0} s)",
+				"throughput: #{best}: {proposed} proposed, {recorded} recorded, {} open, {settled} settled, {failed} failed, {} batch items failed ({:.0} s)",
 				contracts.len(),
+				item_failures.values().sum::<u32>(),
 				started.elapsed().as_secs_f64()
 			);
 		}
 		let Some(first) = first_settled else { return Err("no trade settled".into()) };
 		eprintln!("throughput: {settled} of {} trades settled, #{first}..#{last_settled}", self.trades);
+		for (error, n) in &item_failures {
+			eprintln!("throughput: WARNING: {n} batch items failed with {error}");
+		}
 		// Every block of the phase: its weight is all the lifecycles' steps.
 		let cost = rpc.weight_beyond(phase_start, last_settled, idle)? as f64 / settled as f64;
 		// Steady state: the blocks that settled while new proposals were still offered, so that
@@ -1141,4 +1205,19 @@ impl ThroughputCmd {
 		);
 		Ok((steady as f64 / (blocks as f64 * slot_secs), cost))
 	}
+}
+
+/// A dispatch error by name: the market's errors decoded with its type, others as the runtime
+/// reports them.
+fn error_name(error: &sp_runtime::DispatchError) -> String {
+	use frame_support::traits::PalletInfo;
+	if let sp_runtime::DispatchError::Module(module) = error {
+		let market = <Runtime as frame_system::Config>::PalletInfo::index::<dpoa_runtime::Market>();
+		if market == Some(usize::from(module.index)) {
+			if let Ok(e) = pallet_market::Error::<Runtime>::decode(&mut &module.error[..]) {
+				return format!("market.{e:?}");
+			}
+		}
+	}
+	format!("{error:?}")
 }
