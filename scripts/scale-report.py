@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Reads the raw results of the `scale_*` benchmarks (`benchmark pallet --json-file`) and prints,
 for each benchmark and community size n = 10^e, the median execution time, the storage reads and
-writes, and the weight the runtime would charge for them (time + ParityDB's 8 us per read and
-50 us per write, as `ParityDbWeight`). It exits with status 1 if any benchmark's weight at some n
-differs from its weight at n = 10 by more than the tolerance (default 10 %). The
+writes, and the weight the runtime would charge for them (time + the runtime's database weights,
+runtime/src/weights/paritydb_weights.rs, per read and per write). It exits with status 1 if
+any benchmark's weight at some n differs from its weight at n = 10 by more than the tolerance
+(default 10 %). The
 `scale_control_*` benchmarks are shown but not judged; the pairs `scale_control_<what>_100` and
 `_5000` (the same work done 100 and 5000 times in one measured block) are split into the cost
 of one item and the part a measured block pays once, whatever it does.
@@ -12,11 +13,24 @@ Usage: scale-report.py [--tolerance 0.10] RESULTS.json...
 """
 import argparse
 import json
+import re
 import statistics
 import sys
 
-READ_US = 8.0  # ParityDbWeight::get().reads(1), in microseconds
-WRITE_US = 50.0  # ParityDbWeight::get().writes(1)
+def db_weights(path="runtime/src/weights/paritydb_weights.rs"):
+    """The runtime's database weights (one read, one write) in microseconds, as
+    scripts/bench-storage.sh wrote them."""
+    text = open(path).read()
+    found = {}
+    for kind in ("read", "write"):
+        match = re.search(kind + r":\s*([0-9_]+)\s*\*\s*constants::WEIGHT_REF_TIME_PER_NANOS", text)
+        if not match:
+            sys.exit(f"scale-report: no {kind} weight in {path}")
+        found[kind] = int(match.group(1).replace("_", "")) / 1000.0
+    return found["read"], found["write"]
+
+
+READ_US, WRITE_US = db_weights()
 
 
 def points(result):
@@ -89,7 +103,7 @@ def main():
         if change > args.tolerance and not result["benchmark"].startswith("scale_control_"):
             failed.append((name, change))
     print()
-    print("Each cell: the weight (execution time + reads x 8 µs + writes x 50 µs), then the median")
+    print(f"Each cell: the weight (execution time + reads x {READ_US} µs + writes x {WRITE_US} µs), then the median")
     print("execution time and the storage reads and writes.")
     controls(results, sizes)
     if failed:
