@@ -4,8 +4,9 @@
 # registered nodes: runs the `scale_*` benchmarks of pallet_market and pallet_verification
 # (n = 10^e other nodes registered before each measurement) and prints the table of
 # scripts/scale-report.py, which fails if a weight moves by more than 10 %. REPEAT defaults to
-# 3; the run takes about 40 minutes on 2 cores (20 with CONTROLS=0). The controls (an empty block, one read, 100 and
-# 5000 reads, 100 and 5000 proposals) are reported but not judged; CONTROLS=0 leaves them out.
+# 3; the run takes about 40 minutes on 2 cores (20 with CONTROLS=0). The controls (an empty
+# block, one read, 100 and 5000 reads, 100 and 5000 proposals) are reported but not judged;
+# CONTROLS=0 leaves them out.
 # The raw results go to $OUT (default target/bench-scale).
 #
 # The benchmarks run under jemalloc (Debian libjemalloc2, LD_PRELOAD), not glibc's malloc: with
