@@ -19,15 +19,10 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 REPEAT="${REPEAT:-3}"
 OUT="${OUT:-target/bench-scale}"
+# Installed by scripts/setup.sh (Debian libjemalloc2).
 JEMALLOC="${JEMALLOC:-/usr/lib/x86_64-linux-gnu/libjemalloc.so.2}"
 mkdir -p "$OUT"
-if [ ! -e "$JEMALLOC" ]; then
-	SUDO=""
-	[ "$(id -u)" -ne 0 ] && SUDO="sudo"
-	echo "bench-scale: installing libjemalloc2"
-	$SUDO apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libjemalloc2 >/dev/null
-fi
+scripts/setup.sh
 cargo build --release --workspace --locked
 run() {
 	local pallet="$1" extrinsics="$2"

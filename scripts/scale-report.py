@@ -4,10 +4,10 @@ for each benchmark and community size n = 10^e, the median execution time, the s
 writes, and the weight the runtime would charge for them (time + the runtime's database weights,
 runtime/src/weights/paritydb_weights.rs, per read and per write). It exits with status 1 if
 any benchmark's weight at some n differs from its weight at n = 10 by more than the tolerance
-(default 10 %). The
-`scale_control_*` benchmarks are shown but not judged; the pairs `scale_control_<what>_100` and
-`_5000` (the same work done 100 and 5000 times in one measured block) are split into the cost
-of one item and the part a measured block pays once, whatever it does.
+(default 10 %). The `scale_control_*` benchmarks are shown but not judged; the pairs
+`scale_control_<what>_100` and `_5000` (the same work done 100 and 5000 times in one measured
+block) are split into the cost of one item and the part a measured block pays once, whatever
+it does.
 
 Usage: scale-report.py [--tolerance 0.10] RESULTS.json...
 """

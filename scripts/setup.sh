@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything building the node needs on a fresh Debian 12 machine with rustup:
 # Debian packages (protoc for the networking crates, a C toolchain, Node.js and npm for the
-# polkadot.js end-to-end suite), the toolchain pinned in
+# polkadot.js end-to-end suite, jemalloc for scripts/bench-scale.sh), the toolchain pinned in
 # rust-toolchain.toml with the wasm32-unknown-unknown target and rust-src (the runtime's wasm
 # build needs both). Idempotent; quiet when everything is there.
 set -euo pipefail
@@ -18,6 +18,8 @@ command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 # The polkadot.js end-to-end suite (tests/e2e) runs on Node.js with npm.
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
+# scripts/bench-scale.sh runs the benchmarks under jemalloc (LD_PRELOAD).
+[ -e /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 ] || need_apt+=(libjemalloc2)
 if [ ${#need_apt[@]} -gt 0 ]; then
 	echo "setup: installing Debian packages: ${need_apt[*]}"
 	$SUDO apt-get update -qq
