@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
-//! DATE: 2026-12-02 (Y/M/D)
-//! HOSTNAME: `vm`, CPU: `AMD EPYC`
+//! DATE: 2026-12-03 (Y/M/D)
+//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
 //!
 //! SHORT-NAME: `block`, LONG-NAME: `BlockExecution`, RUNTIME: `dpoa-energy`
 //! WARMUPS: `10`, REPEAT: `100`
@@ -28,17 +28,17 @@ parameter_types! {
 	/// Calculated by multiplying the *Average* with `1.0` and adding `0`.
 	///
 	/// Stats nanoseconds:
-	///   Min, Max: 219_788, 651_560
-	///   Average:  376_044
-	///   Median:   386_616
-	///   Std-Dev:  71980.43
+	///   Min, Max: 212_382, 411_878
+	///   Average:  290_133
+	///   Median:   283_687
+	///   Std-Dev:  37584.47
 	///
 	/// Percentiles nanoseconds:
-	///   99th: 630_679
-	///   95th: 456_230
-	///   75th: 399_064
+	///   99th: 371_108
+	///   95th: 355_679
+	///   75th: 313_456
 	pub const BlockExecutionWeight: Weight =
-		Weight::from_parts(WEIGHT_REF_TIME_PER_NANOS.saturating_mul(376_044), 0);
+		Weight::from_parts(WEIGHT_REF_TIME_PER_NANOS.saturating_mul(290_133), 0);
 }
 
 #[cfg(test)]

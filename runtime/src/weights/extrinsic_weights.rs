@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
-//! DATE: 2026-12-02 (Y/M/D)
-//! HOSTNAME: `vm`, CPU: `AMD EPYC`
+//! DATE: 2026-12-03 (Y/M/D)
+//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
 //!
 //! SHORT-NAME: `extrinsic`, LONG-NAME: `ExtrinsicBase`, RUNTIME: `dpoa-energy`
 //! WARMUPS: `10`, REPEAT: `100`
@@ -28,17 +28,17 @@ parameter_types! {
 	/// Calculated by multiplying the *Average* with `1.0` and adding `0`.
 	///
 	/// Stats nanoseconds:
-	///   Min, Max: 141_195, 221_305
-	///   Average:  183_396
-	///   Median:   184_486
-	///   Std-Dev:  18648.46
+	///   Min, Max: 124_313, 200_219
+	///   Average:  141_297
+	///   Median:   134_509
+	///   Std-Dev:  18341.88
 	///
 	/// Percentiles nanoseconds:
-	///   99th: 219_442
-	///   95th: 209_213
-	///   75th: 197_957
+	///   99th: 199_636
+	///   95th: 193_103
+	///   75th: 141_686
 	pub const ExtrinsicBaseWeight: Weight =
-		Weight::from_parts(WEIGHT_REF_TIME_PER_NANOS.saturating_mul(183_396), 0);
+		Weight::from_parts(WEIGHT_REF_TIME_PER_NANOS.saturating_mul(141_297), 0);
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
-//! DATE: 2026-12-02 (Y/M/D)
-//! HOSTNAME: `vm`, CPU: `AMD EPYC`
+//! DATE: 2026-12-03 (Y/M/D)
+//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
 //!
 //! DATABASE: `ParityDb`, RUNTIME: `DPoA Energy Development (100000 extra nodes)`
 //! BLOCK-NUM: `Number(0)`
@@ -16,9 +16,9 @@
 //   benchmark
 //   storage
 //   --chain
-//   /tmp/dpoa-bench-storage.ZsLyUE/spec.json
+//   /tmp/dpoa-bench-storage.oEEPZg/spec.json
 //   --base-path
-//   /tmp/dpoa-bench-storage.ZsLyUE/db
+//   /tmp/dpoa-bench-storage.oEEPZg/db
 //   --database
 //   paritydb
 //   --state-version
@@ -48,31 +48,31 @@ pub mod constants {
 			// Calculated by multiplying the *Average* of all values with `1.1` and adding `0`.
 			//
 			// Stats nanoseconds:
-			//   Min, Max: 1_021, 2_844_697
-			//   Average:  9_562
-			//   Median:   8_283
-			//   Std-Dev:  13467.16
+			//   Min, Max: 1_083, 3_027_379
+			//   Average:  7_129
+			//   Median:   6_543
+			//   Std-Dev:  5928.06
 			//
 			// Percentiles nanoseconds:
-			//   99th: 37_636
-			//   95th: 12_749
-			//   75th: 9_865
-			read: 10_519 * constants::WEIGHT_REF_TIME_PER_NANOS,
+			//   99th: 19_366
+			//   95th: 9_200
+			//   75th: 7_224
+			read: 7_842 * constants::WEIGHT_REF_TIME_PER_NANOS,
 
 			// Time to write one storage item.
 			// Calculated by multiplying the *Average* of all values with `1.1` and adding `0`.
 			//
 			// Stats nanoseconds:
-			//   Min, Max: 17_323, 115_301
-			//   Average:  30_514
-			//   Median:   28_332
-			//   Std-Dev:  9464.3
+			//   Min, Max: 17_744, 129_931
+			//   Average:  28_422
+			//   Median:   26_174
+			//   Std-Dev:  8306.94
 			//
 			// Percentiles nanoseconds:
-			//   99th: 76_984
-			//   95th: 41_853
-			//   75th: 34_459
-			write: 33_566 * constants::WEIGHT_REF_TIME_PER_NANOS,
+			//   99th: 56_549
+			//   95th: 37_141
+			//   75th: 31_864
+			write: 31_265 * constants::WEIGHT_REF_TIME_PER_NANOS,
 		};
 	}
 
