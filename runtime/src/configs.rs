@@ -295,12 +295,13 @@ impl pallet_market::Config for Runtime {
 	type FeedInPrice = FeedInPrice;
 	/// Meters have 10 blocks (one minute) after a window to report.
 	type ReadingPeriod = ConstU32<10>;
-	/// The hook settles attested contracts within the weight of 384 settlements with penalties
-	/// (384 x 1.71 ms = 0.66 s of the 2 s block on the weights of 2026-12-02; normal
-	/// transactions, up to 1.5 s, get what it leaves); a plain settlement weighs 0.76 ms, so up
-	/// to 868 of those fit, more than a block's transactions bring, so the hook is not what
-	/// limits throughput (docs/PERFORMANCE.md). More wait for the next block or `settle`.
-	type MaxSettlementsPerBlock = ConstU32<384>;
+	/// The hook settles attested contracts within the weight of 512 settlements with penalties
+	/// (512 x 1.38 ms = 0.71 s of the 2 s block on the weights of 2026-12-03; normal
+	/// transactions, up to 1.5 s, get what it leaves); a plain settlement weighs 0.67 ms, so up
+	/// to about 1,050 of those fit, more than a block's transactions bring (at 384 the hook was
+	/// what limited throughput, 793 a block; docs/PERFORMANCE.md). More wait for the next
+	/// block or `settle`.
+	type MaxSettlementsPerBlock = ConstU32<512>;
 	type MaxOpenOffers = ConstU32<16>;
 	type MaxOffersPerBlock = ConstU32<64>;
 	/// Acceptances are signed like transactions: sr25519, ed25519 or ECDSA account keys.
