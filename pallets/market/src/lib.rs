@@ -49,7 +49,8 @@
 //! - The holds of every approved, unsettled contract are on its parties' accounts under
 //!   [`HoldReason::Settlement`], and their sum per node equals its balance on hold for that
 //!   reason.
-//! - Every due contract is attested.
+//! - Every attested contract is in the settlement queue ([`DuePages`]), once; every other
+//!   contract the queue holds is gone (settled with [`Pallet::settle`]).
 //! - Every offer is in the expiry list of its window's first block; `OpenOffers` counts them.
 //! - A contract awaiting approval has exactly one open approval poll.
 
@@ -87,6 +88,36 @@ pub use weights::WeightInfo;
 
 /// A contract's identifier.
 pub type ContractId = u64;
+
+/// How many contract ids a page of the settlement queue ([`DuePages`]) holds.
+pub const DUE_PAGE_SIZE: u32 = 1024;
+
+/// A page of the settlement queue.
+pub type DuePage = BoundedVec<ContractId, ConstU32<DUE_PAGE_SIZE>>;
+
+/// Where the settlement queue starts and ends: attested contracts are appended to the `tail`
+/// page and settled from the `head` page on, in the order they were attested.
+#[derive(
+	Clone,
+	Copy,
+	Default,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct DueCursor {
+	/// The page the block hook settles from.
+	pub head: u32,
+	/// How many of the head page's contracts the hook has taken.
+	pub taken: u32,
+	/// The page attestations are appended to.
+	pub tail: u32,
+}
 
 /// Sets up what the market's benchmarks need from the pallets it is coupled to.
 #[cfg(feature = "runtime-benchmarks")]
@@ -347,9 +378,17 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
-	/// Attested contracts waiting for settlement.
+	/// The settlement queue's ends ([`DuePages`]).
 	#[pallet::storage]
-	pub type Due<T: Config> = CountedStorageMap<_, Twox64Concat, ContractId, (), OptionQuery>;
+	pub type DueQueue<T> = StorageValue<_, DueCursor, ValueQuery>;
+
+	/// The settlement queue: attested contracts in the order they were attested, in pages of
+	/// [`DUE_PAGE_SIZE`] ids, from [`DueQueue`]'s head (less the ids it has taken) to its tail.
+	/// A page is one storage item, so that an attestation and a block's settlements each read and
+	/// write a page, not an item per contract. A contract settled with [`Pallet::settle`] stays
+	/// in its page until the hook reaches it and finds it gone.
+	#[pallet::storage]
+	pub type DuePages<T> = StorageMap<_, Twox64Concat, u32, DuePage, ValueQuery>;
 
 	/// The next offer's id.
 	#[pallet::storage]
@@ -1037,8 +1076,10 @@ pub mod pallet {
 
 impl<T: Config> Pallet<T> {
 	/// Settle due contracts within the hook's budget, the weight of `MaxSettlementsPerBlock`
-	/// costliest settlements; the weight used. A plain settlement (see [`Self::do_settle`]) is
-	/// charged its own, lower weight, so more of them fit.
+	/// costliest settlements, in the order they were attested; the weight used. A plain
+	/// settlement (see [`Self::do_settle`]) is charged its own, lower weight, so more of them
+	/// fit. A settlement that fails leaves its contract attested, and it goes to the back of the
+	/// queue to be retried.
 	fn settle_due() -> Weight {
 		let info = |n| <T as Config>::WeightInfo::on_initialize_settle(n);
 		let plain = |n| <T as Config>::WeightInfo::on_initialize_settle_plain(n);
@@ -1055,32 +1096,89 @@ impl<T: Config> Pallet<T> {
 			per.proof_size().saturating_mul(fit.saturating_add(1)),
 		)));
 		meter.consume(base);
-		if Due::<T>::count() == 0 {
+		let mut cursor = DueQueue::<T>::get();
+		let queued = DuePages::<T>::decode_len(cursor.head).unwrap_or(0);
+		if cursor.head == cursor.tail && queued <= cursor.taken as usize {
 			return meter.consumed();
 		}
-		let due: alloc::vec::Vec<ContractId> = Due::<T>::iter_keys()
-			.take(usize::try_from(fit).unwrap_or(usize::MAX))
-			.collect();
-		for id in due {
+		let mut page = DuePages::<T>::get(cursor.head);
+		let start = cursor;
+		let mut retry = alloc::vec::Vec::new();
+		loop {
+			let Some(&id) = page.get(cursor.taken as usize) else {
+				if cursor.head == cursor.tail {
+					break;
+				}
+				// The head page is done: on to the next.
+				DuePages::<T>::remove(cursor.head);
+				cursor.head = cursor.head.wrapping_add(1);
+				cursor.taken = 0;
+				page = DuePages::<T>::get(cursor.head);
+				continue;
+			};
 			// Room for the costliest kind is needed before settling; the kind is known after.
 			if !meter.can_consume(per) {
 				break;
 			}
+			cursor.taken = cursor.taken.saturating_add(1);
 			match Contracts::<T>::get(id) {
 				Some(contract) if contract.status == ContractStatus::Attested => {
-					// A failure leaves the contract attested and due; it is retried.
+					// A failure leaves the contract attested; it goes to the back of the queue.
 					let settled = frame_support::storage::with_storage_layer(|| {
 						Self::do_settle(id, contract)
 					});
+					if settled.is_err() {
+						retry.push(id);
+					}
 					meter.consume(if settled == Ok(true) { per_plain } else { per });
 				},
-				_ => {
-					defensive!("a due contract is attested");
-					Due::<T>::remove(id);
+				Some(_) => {
+					defensive!("a queued contract is attested or gone");
+					meter.consume(per_plain);
 				},
+				// Settled with `settle` since it was queued.
+				None => meter.consume(per_plain),
 			}
 		}
+		if cursor != start {
+			DueQueue::<T>::put(cursor);
+		}
+		for id in retry {
+			Self::enqueue_due(id);
+		}
 		meter.consumed()
+	}
+
+	/// Append an attested contract to the settlement queue.
+	fn enqueue_due(id: ContractId) {
+		let mut cursor = DueQueue::<T>::get();
+		if DuePages::<T>::try_append(cursor.tail, id).is_ok() {
+			return;
+		}
+		// The tail page is full: start the next.
+		cursor.tail = cursor.tail.wrapping_add(1);
+		DueQueue::<T>::put(cursor);
+		if DuePages::<T>::try_append(cursor.tail, id).is_err() {
+			defensive!("a new page has room");
+		}
+	}
+
+	/// The contracts waiting in the settlement queue, in order (some may have been settled with
+	/// [`Pallet::settle`] since): for tests and checks, it reads every page.
+	#[cfg(any(test, feature = "try-runtime", feature = "runtime-benchmarks"))]
+	pub fn due() -> alloc::vec::Vec<ContractId> {
+		let cursor = DueQueue::<T>::get();
+		let mut due = alloc::vec::Vec::new();
+		let mut page = cursor.head;
+		let mut skip = cursor.taken as usize;
+		loop {
+			due.extend(DuePages::<T>::get(page).into_iter().skip(skip));
+			if page == cursor.tail {
+				return due;
+			}
+			page = page.wrapping_add(1);
+			skip = 0;
+		}
 	}
 
 	/// Record `side`'s reading of `quantity_wh` on `contract` (`id`), which must be active
@@ -1410,7 +1508,6 @@ impl<T: Config> Pallet<T> {
 			contract.producer_held.saturating_sub(producer_penalty),
 			Precision::Exact,
 		)?;
-		Due::<T>::remove(id);
 		Self::close(id, &contract);
 		Self::deposit_event(Event::ContractSettled {
 			id,
@@ -1475,10 +1572,19 @@ impl<T: Config> Pallet<T> {
 		for (who, n) in OpenOffers::<T>::iter() {
 			ensure!(offers.get(&who).copied().unwrap_or_default() == n, "OpenOffers differs");
 		}
-		for (id, ()) in Due::<T>::iter() {
+		let due = Self::due();
+		let queued: alloc::collections::BTreeSet<ContractId> = due.iter().copied().collect();
+		ensure!(queued.len() == due.len(), "a contract is queued twice");
+		for id in due {
 			ensure!(
-				Contracts::<T>::get(id).is_some_and(|c| c.status == ContractStatus::Attested),
-				"a due contract is not attested"
+				Contracts::<T>::get(id).is_none_or(|c| c.status == ContractStatus::Attested),
+				"a queued contract is neither attested nor gone"
+			);
+		}
+		for (id, c) in Contracts::<T>::iter() {
+			ensure!(
+				c.status != ContractStatus::Attested || queued.contains(&id),
+				"an attested contract is not queued"
 			);
 		}
 		Ok(())
@@ -1513,6 +1619,14 @@ impl<T: Config> OnVerdict for Pallet<T> {
 		let id = NextContractId::<T>::get() - 1;
 		Self::accept(origin(&consumer), id).expect("accepts");
 		if kind == PollKind::Delivery {
+			// A full tail page in the settlement queue: the attestation starts the next page,
+			// the costliest way to queue it.
+			let tail = DueQueue::<T>::get().tail;
+			if DuePages::<T>::decode_len(tail).unwrap_or(0) == 0 {
+				// Ids no contract will have.
+				let full = (0..ContractId::from(DUE_PAGE_SIZE)).map(|i| ContractId::MAX - i);
+				DuePages::<T>::insert(tail, DuePage::truncate_from(full.collect()));
+			}
 			T::Verifier::cancel(id, PollKind::Approval);
 			Self::on_verdict(id, PollKind::Approval, Verdict::Approve).expect("approves");
 			let mut contract = Contracts::<T>::get(id).expect("just approved");
@@ -1537,7 +1651,7 @@ impl<T: Config> OnVerdict for Pallet<T> {
 			contract.consumed_wh = Some(consumed_wh);
 			contract.status = ContractStatus::Attested;
 			Contracts::<T>::insert(id, contract);
-			Due::<T>::insert(id, ());
+			Self::enqueue_due(id);
 			Self::deposit_event(Event::DeliveryAttested { id, delivered_wh, consumed_wh });
 			return Ok(());
 		}

@@ -511,7 +511,7 @@ fn settlement_of_a_consumer_default_as_in_the_issue_example() {
 		);
 		let (held3, held1) = (held(3), held(1));
 		attest(id, 80_000, 75_000);
-		assert!(crate::Due::<Test>::contains_key(id));
+		assert_eq!(Market::due(), vec![id]);
 		assert_noop!(Market::settle(RuntimeOrigin::signed(5), 77), Error::<Test>::ContractNotFound);
 		assert_ok!(Market::settle(RuntimeOrigin::signed(5), id));
 
@@ -756,7 +756,6 @@ fn missing_readings_count_as_zero_once_the_reading_period_is_over() {
 /// Attested contracts (1 kWh each) of the `(producer, consumer)` pairs whose readings are
 /// `delivered` and `consumed`, due at block 22.
 fn due_contracts(pairs: &[(u64, u64)], delivered: u64, consumed: u64) -> Vec<u64> {
-	let n = pairs.len();
 	let ids: Vec<u64> = pairs
 		.iter()
 		.map(|&(producer, consumer)| {
@@ -785,7 +784,7 @@ fn due_contracts(pairs: &[(u64, u64)], delivered: u64, consumed: u64) -> Vec<u64
 			Verdict::Quantities { delivered_wh: delivered, consumed_wh: consumed }
 		));
 	}
-	assert_eq!(crate::Due::<Test>::count() as usize, n);
+	assert!(Market::due().ends_with(&ids));
 	ids
 }
 
@@ -796,9 +795,9 @@ fn the_block_hook_settles_at_most_its_budget() {
 		// The producer delivers nothing: not a plain settlement, charged the costliest weight.
 		due_contracts(&[(5, 3); 3], 0, 1_000);
 		Market::on_initialize(22);
-		assert_eq!(crate::Due::<Test>::count(), 1, "two per block");
+		assert_eq!(Market::due().len(), 1, "two per block");
 		Market::on_initialize(23);
-		assert_eq!(crate::Due::<Test>::count(), 0);
+		assert!(Market::due().is_empty());
 		assert!(Contracts::<Test>::iter().next().is_none());
 		assert_eq!((held(3), held(5)), (0, 0));
 	});
@@ -812,7 +811,7 @@ fn plain_settlements_are_charged_their_own_weight_and_more_fit() {
 		MaxSettlements::set(4);
 		due_contracts(&[(1, 3), (2, 3), (1, 5), (2, 5), (5, 3)], 1_000, 1_000);
 		let used = Market::on_initialize(22);
-		let settled = 5 - crate::Due::<Test>::count() as u64;
+		let settled = 5 - Market::due().len() as u64;
 		assert_eq!(settled, 5, "more plain settlements fit than MaxSettlementsPerBlock costliest");
 		let (settle, plain) = (
 			|n| <() as crate::WeightInfo>::on_initialize_settle(n),
@@ -824,6 +823,58 @@ fn plain_settlements_are_charged_their_own_weight_and_more_fit() {
 			.saturating_add(per_plain.saturating_mul(settled));
 		assert_eq!(used, expected);
 		assert!(matches!(last_event(), Event::ContractSettled { producer_default: false, consumer_default: false, .. }));
+	});
+}
+
+#[test]
+fn the_queue_settles_in_attestation_order_across_pages() {
+	use crate::{DueCursor, DuePages, DueQueue, DUE_PAGE_SIZE};
+	use frame_support::traits::Hooks;
+	run(|| {
+		// Ids of no contract (settled by hand, say) fill a page; the attested ones follow on the
+		// next page.
+		let gone: Vec<u64> = (1_000..1_000 + u64::from(DUE_PAGE_SIZE) - 1).collect();
+		for id in &gone {
+			Market::enqueue_due(*id);
+		}
+		let ids = due_contracts(&[(1, 3), (2, 3), (1, 5)], 1_000, 1_000);
+		let mut expected = gone.clone();
+		expected.extend(&ids);
+		assert_eq!(Market::due(), expected);
+		assert_eq!(DueQueue::<Test>::get(), DueCursor { head: 0, taken: 0, tail: 1 });
+		assert_eq!(DuePages::<Test>::get(1).into_inner(), ids[1..].to_vec());
+
+		MaxSettlements::set(2);
+		Market::on_initialize(22);
+		// The gone ids cost a lookup each; the budget ends within the first page.
+		let cursor = DueQueue::<Test>::get();
+		assert_eq!((cursor.head, cursor.tail), (0, 1));
+		assert!(Contracts::<Test>::contains_key(ids[0]));
+
+		MaxSettlements::set(2_000);
+		Market::on_initialize(23);
+		assert!(Market::due().is_empty());
+		assert!(ids.iter().all(|id| !Contracts::<Test>::contains_key(id)));
+		// The finished page is gone.
+		assert!(!DuePages::<Test>::contains_key(0));
+		assert_eq!(DueQueue::<Test>::get(), DueCursor { head: 1, taken: 2, tail: 1 });
+		Market::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn a_contract_settled_by_hand_is_skipped_by_the_hook() {
+	use frame_support::traits::Hooks;
+	run(|| {
+		let ids = due_contracts(&[(1, 3), (2, 5)], 1_000, 1_000);
+		assert_ok!(Market::settle(RuntimeOrigin::signed(5), ids[0]));
+		// Still queued until the hook reaches it.
+		assert_eq!(Market::due(), ids);
+		Market::do_try_state().unwrap();
+		Market::on_initialize(22);
+		assert!(Market::due().is_empty());
+		assert!(!Contracts::<Test>::contains_key(ids[1]));
+		assert!(matches!(last_event(), Event::ContractSettled { id, .. } if id == ids[1]));
 	});
 }
 
