@@ -3,7 +3,12 @@
 each with a funded account and its own meter key: the state that `scripts/bench-storage.sh`
 measures the database weights on (issue #6: costs must hold from 10 to 100,000 nodes).
 
-Usage: large-spec.py <dev.json> <out.json> [N]
+With a CREDIT below the draw's eligibility threshold (90), the extra nodes get credit records at
+that credit and are never drawn as validators: the session's validators stay the dev community,
+whose keys `dpoa-node throughput` holds, so it can run its trades in a community of N more
+nodes (`CHAIN=... scripts/bench-throughput.sh`). Their accounts have no key pairs.
+
+Usage: large-spec.py <dev.json> <out.json> [N] [CREDIT]
 """
 import hashlib
 import json
@@ -33,6 +38,7 @@ def account(kind: str, i: int) -> str:
 def main() -> None:
     source, target = sys.argv[1], sys.argv[2]
     count = int(sys.argv[3]) if len(sys.argv) > 3 else 100_000
+    credit = int(sys.argv[4]) if len(sys.argv) > 4 else None
     spec = json.load(open(source))
     patch = spec["genesis"]["runtimeGenesis"]["patch"]
     roles = ["producer", "consumer", "prosumer"]
@@ -41,6 +47,9 @@ def main() -> None:
         node = account("node", i)
         patch["registry"]["nodes"].append([node, roles[i % 3], account("meter", i), 100_000])
         patch["balances"]["balances"].append([node, 1_000 * unit])
+        if credit is not None:
+            # The credit pallet's genesis runs before the registry's, which keeps the record.
+            patch.setdefault("credit", {}).setdefault("records", []).append([node, credit, 0])
     spec["name"] += f" ({count} extra nodes)"
     spec["id"] += "_large"
     json.dump(spec, open(target, "w"))
