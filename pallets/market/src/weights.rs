@@ -70,8 +70,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
 	fn propose() -> Weight {
 		// Proof size: measured `790`, estimated `6120`.
-		// Minimum execution time: 45_680_000 picoseconds.
-		Weight::from_parts(54_612_000, 6120)
+		// Minimum execution time: 45_915_000 picoseconds.
+		Weight::from_parts(76_316_000, 6120)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -85,8 +85,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn accept() -> Weight {
 		// Proof size: measured `1195`, estimated `20140`.
-		// Minimum execution time: 46_966_000 picoseconds.
-		Weight::from_parts(61_328_000, 20140)
+		// Minimum execution time: 45_466_000 picoseconds.
+		Weight::from_parts(57_636_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -108,8 +108,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
 	fn propose_signed() -> Weight {
 		// Proof size: measured `1106`, estimated `20140`.
-		// Minimum execution time: 134_603_000 picoseconds.
-		Weight::from_parts(160_598_000, 20140)
+		// Minimum execution time: 132_936_000 picoseconds.
+		Weight::from_parts(158_487_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -131,8 +131,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
 	fn relay_signed() -> Weight {
 		// Proof size: measured `1144`, estimated `20140`.
-		// Minimum execution time: 184_695_000 picoseconds.
-		Weight::from_parts(219_324_000, 20140)
+		// Minimum execution time: 183_140_000 picoseconds.
+		Weight::from_parts(208_397_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -142,8 +142,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn reject() -> Weight {
 		// Proof size: measured `385`, estimated `6044`.
-		// Minimum execution time: 33_199_000 picoseconds.
-		Weight::from_parts(48_611_000, 6044)
+		// Minimum execution time: 32_847_000 picoseconds.
+		Weight::from_parts(40_343_000, 6044)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -155,8 +155,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn cancel() -> Weight {
 		// Proof size: measured `697`, estimated `20140`.
-		// Minimum execution time: 44_921_000 picoseconds.
-		Weight::from_parts(53_768_000, 20140)
+		// Minimum execution time: 45_907_000 picoseconds.
+		Weight::from_parts(54_791_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -174,8 +174,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn report_reading() -> Weight {
 		// Proof size: measured `1806`, estimated `20140`.
-		// Minimum execution time: 59_173_000 picoseconds.
-		Weight::from_parts(70_427_000, 20140)
+		// Minimum execution time: 59_617_000 picoseconds.
+		Weight::from_parts(69_733_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -187,8 +187,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn report_readings() -> Weight {
 		// Proof size: measured `565`, estimated `20140`.
-		// Minimum execution time: 41_418_000 picoseconds.
-		Weight::from_parts(51_059_000, 20140)
+		// Minimum execution time: 41_374_000 picoseconds.
+		Weight::from_parts(49_656_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -200,8 +200,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn close_readings() -> Weight {
 		// Proof size: measured `565`, estimated `20140`.
-		// Minimum execution time: 38_024_000 picoseconds.
-		Weight::from_parts(47_144_000, 20140)
+		// Minimum execution time: 37_844_000 picoseconds.
+		Weight::from_parts(43_744_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -251,40 +251,36 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Penalty::DustScaled` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: UNKNOWN KEY `0x70c69be8e39a92d8d73b19f5d199c8be` (r:1 w:0)
 	/// Proof: UNKNOWN KEY `0x70c69be8e39a92d8d73b19f5d199c8be` (r:1 w:0)
-	/// Storage: `Market::Due` (r:1 w:1)
-	/// Proof: `Market::Due` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
-	/// Storage: `Market::CounterForDue` (r:1 w:1)
-	/// Proof: `Market::CounterForDue` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Market::OpenContracts` (r:2 w:2)
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn settle() -> Weight {
-		// Proof size: measured `6122`, estimated `41038`.
-		// Minimum execution time: 668_867_000 picoseconds.
-		Weight::from_parts(720_730_000, 41038)
-			.saturating_add(T::DbWeight::get().reads(53_u64))
-			.saturating_add(T::DbWeight::get().writes(38_u64))
+		// Proof size: measured `6097`, estimated `41038`.
+		// Minimum execution time: 667_778_000 picoseconds.
+		Weight::from_parts(716_306_000, 41038)
+			.saturating_add(T::DbWeight::get().reads(51_u64))
+			.saturating_add(T::DbWeight::get().writes(36_u64))
 	}
 	/// Storage: `Market::OffersExpiringAt` (r:1 w:0)
 	/// Proof: `Market::OffersExpiringAt` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
-	/// Storage: `Market::CounterForDue` (r:1 w:1)
-	/// Proof: `Market::CounterForDue` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Market::Due` (r:385 w:384)
-	/// Proof: `Market::Due` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
-	/// Storage: `Market::Contracts` (r:384 w:384)
+	/// Storage: `Market::DueQueue` (r:1 w:1)
+	/// Proof: `Market::DueQueue` (`max_values`: Some(1), `max_size`: Some(12), added: 507, mode: `MaxEncodedLen`)
+	/// Storage: `Market::DuePages` (r:2 w:1)
+	/// Proof: `Market::DuePages` (`max_values`: None, `max_size`: Some(8206), added: 10681, mode: `MaxEncodedLen`)
+	/// Storage: `Market::Contracts` (r:512 w:512)
 	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
 	/// Storage: `Credit::Params` (r:1 w:0)
 	/// Proof: `Credit::Params` (`max_values`: Some(1), `max_size`: Some(68), added: 563, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::TradingCenter` (r:1 w:0)
 	/// Proof: `Registry::TradingCenter` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	/// Storage: `Credit::Records` (r:768 w:768)
+	/// Storage: `Credit::Records` (r:1024 w:1024)
 	/// Proof: `Credit::Records` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
-	/// Storage: `Penalty::Shares` (r:768 w:768)
+	/// Storage: `Penalty::Shares` (r:1024 w:1024)
 	/// Proof: `Penalty::Shares` (`max_values`: None, `max_size`: Some(101), added: 2576, mode: `MaxEncodedLen`)
 	/// Storage: `Penalty::RewardPerCredit` (r:1 w:1)
 	/// Proof: `Penalty::RewardPerCredit` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Penalty::TotalWeight` (r:1 w:1)
 	/// Proof: `Penalty::TotalWeight` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Members` (r:768 w:0)
+	/// Storage: `Verification::Members` (r:1024 w:0)
 	/// Proof: `Verification::Members` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Params` (r:1 w:0)
 	/// Proof: `Verification::Params` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -296,19 +292,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::PreviousValidators` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::PreviousJudgements` (r:1 w:0)
 	/// Proof: `Verification::PreviousJudgements` (`max_values`: Some(1), `max_size`: Some(1282), added: 1777, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::DrawWeight` (r:768 w:768)
+	/// Storage: `Verification::DrawWeight` (r:1024 w:1024)
 	/// Proof: `Verification::DrawWeight` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Position` (r:768 w:0)
+	/// Storage: `Verification::Position` (r:1024 w:0)
 	/// Proof: `Verification::Position` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Drawn` (r:768 w:0)
+	/// Storage: `Verification::Drawn` (r:1024 w:0)
 	/// Proof: `Verification::Drawn` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Tree` (r:780 w:780)
+	/// Storage: `Verification::Tree` (r:1037 w:1037)
 	/// Proof: `Verification::Tree` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::TreeTotal` (r:1 w:1)
 	/// Proof: `Verification::TreeTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:768 w:768)
+	/// Storage: `Balances::Holds` (r:1024 w:1024)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:771 w:771)
+	/// Storage: `System::Account` (r:1027 w:1027)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
 	/// Proof: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
@@ -316,56 +312,56 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Penalty::DustScaled` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: UNKNOWN KEY `0x70c69be8e39a92d8d73b19f5d199c8be` (r:1 w:0)
 	/// Proof: UNKNOWN KEY `0x70c69be8e39a92d8d73b19f5d199c8be` (r:1 w:0)
-	/// Storage: `Market::OpenContracts` (r:768 w:768)
+	/// Storage: `Market::OpenContracts` (r:1024 w:1024)
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// The range of component `n` is `[0, 384]`.
+	/// The range of component `n` is `[0, 512]`.
 	fn on_initialize_settle(n: u32, ) -> Weight {
-		// Proof size: measured `5933 + n * (1435 ±0)`, estimated `31921 + n * (5206 ±0)`.
-		// Minimum execution time: 10_393_000 picoseconds.
-		Weight::from_parts(11_219_000, 31921)
-			// Standard error: 4_478_559
-			.saturating_add(Weight::from_parts(709_681_120, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(29_u64))
-			.saturating_add(T::DbWeight::get().reads((22_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(19_u64))
-			.saturating_add(T::DbWeight::get().writes((16_u64).saturating_mul(n.into())))
+		// Proof size: measured `14516 + n * (1422 ±0)`, estimated `32640 + n * (5206 ±0)`.
+		// Minimum execution time: 12_199_000 picoseconds.
+		Weight::from_parts(13_140_000, 32640)
+			// Standard error: 6_280_448
+			.saturating_add(Weight::from_parts(850_733_155, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(30_u64))
+			.saturating_add(T::DbWeight::get().reads((21_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(20_u64))
+			.saturating_add(T::DbWeight::get().writes((15_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(n.into()))
 	}
 	/// Storage: `Market::OffersExpiringAt` (r:1 w:0)
 	/// Proof: `Market::OffersExpiringAt` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
-	/// Storage: `Market::CounterForDue` (r:1 w:1)
-	/// Proof: `Market::CounterForDue` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Market::Due` (r:385 w:384)
-	/// Proof: `Market::Due` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
-	/// Storage: `Market::Contracts` (r:384 w:384)
+	/// Storage: `Market::DueQueue` (r:1 w:1)
+	/// Proof: `Market::DueQueue` (`max_values`: Some(1), `max_size`: Some(12), added: 507, mode: `MaxEncodedLen`)
+	/// Storage: `Market::DuePages` (r:2 w:1)
+	/// Proof: `Market::DuePages` (`max_values`: None, `max_size`: Some(8206), added: 10681, mode: `MaxEncodedLen`)
+	/// Storage: `Market::Contracts` (r:512 w:512)
 	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
 	/// Storage: `Credit::Params` (r:1 w:0)
 	/// Proof: `Credit::Params` (`max_values`: Some(1), `max_size`: Some(68), added: 563, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::TradingCenter` (r:1 w:0)
 	/// Proof: `Registry::TradingCenter` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	/// Storage: `Credit::Records` (r:768 w:768)
+	/// Storage: `Credit::Records` (r:1024 w:1024)
 	/// Proof: `Credit::Records` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:768 w:768)
+	/// Storage: `Balances::Holds` (r:1024 w:1024)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:769 w:769)
+	/// Storage: `System::Account` (r:1025 w:1025)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
 	/// Proof: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
 	/// Storage: UNKNOWN KEY `0x70c69be8e39a92d8d73b19f5d199c8be` (r:1 w:0)
 	/// Proof: UNKNOWN KEY `0x70c69be8e39a92d8d73b19f5d199c8be` (r:1 w:0)
-	/// Storage: `Market::OpenContracts` (r:768 w:768)
+	/// Storage: `Market::OpenContracts` (r:1024 w:1024)
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// The range of component `n` is `[0, 384]`.
+	/// The range of component `n` is `[0, 512]`.
 	fn on_initialize_settle_plain(n: u32, ) -> Weight {
-		// Proof size: measured `1498 + n * (835 ±0)`, estimated `5070 + n * (5206 ±0)`.
-		// Minimum execution time: 11_458_000 picoseconds.
-		Weight::from_parts(11_762_000, 5070)
-			// Standard error: 1_356_638
-			.saturating_add(Weight::from_parts(277_879_924, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(8_u64))
-			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
-			.saturating_add(T::DbWeight::get().writes((10_u64).saturating_mul(n.into())))
+		// Proof size: measured `9769 + n * (823 ±0)`, estimated `21525 + n * (5206 ±1)`.
+		// Minimum execution time: 12_947_000 picoseconds.
+		Weight::from_parts(15_077_000, 21525)
+			// Standard error: 2_715_489
+			.saturating_add(Weight::from_parts(317_415_453, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes((9_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(n.into()))
 	}
 	/// Storage: `Registry::Nodes` (r:1 w:0)
@@ -380,8 +376,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Offers` (`max_values`: None, `max_size`: Some(82), added: 2557, mode: `MaxEncodedLen`)
 	fn post_offer() -> Weight {
 		// Proof size: measured `1237`, estimated `3991`.
-		// Minimum execution time: 41_353_000 picoseconds.
-		Weight::from_parts(54_826_000, 3991)
+		// Minimum execution time: 42_280_000 picoseconds.
+		Weight::from_parts(50_066_000, 3991)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -393,8 +389,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenOffers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn cancel_offer() -> Weight {
 		// Proof size: measured `803`, estimated `3991`.
-		// Minimum execution time: 30_874_000 picoseconds.
-		Weight::from_parts(37_731_000, 3991)
+		// Minimum execution time: 31_041_000 picoseconds.
+		Weight::from_parts(37_924_000, 3991)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -404,16 +400,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Offers` (`max_values`: None, `max_size`: Some(82), added: 2557, mode: `MaxEncodedLen`)
 	/// Storage: `Market::OpenOffers` (r:64 w:64)
 	/// Proof: `Market::OpenOffers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `Market::CounterForDue` (r:1 w:0)
-	/// Proof: `Market::CounterForDue` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Market::DueQueue` (r:1 w:0)
+	/// Proof: `Market::DueQueue` (`max_values`: Some(1), `max_size`: Some(12), added: 507, mode: `MaxEncodedLen`)
+	/// Storage: `Market::DuePages` (r:1 w:0)
+	/// Proof: `Market::DuePages` (`max_values`: None, `max_size`: Some(8206), added: 10681, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn on_initialize_expire(n: u32, ) -> Weight {
-		// Proof size: measured `149 + n * (138 ±0)`, estimated `3991 + n * (2557 ±0)`.
-		// Minimum execution time: 6_057_000 picoseconds.
-		Weight::from_parts(41_124_516, 3991)
-			// Standard error: 127_739
-			.saturating_add(Weight::from_parts(14_903_126, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Proof size: measured `149 + n * (138 ±0)`, estimated `11671 + n * (2557 ±0)`.
+		// Minimum execution time: 8_690_000 picoseconds.
+		Weight::from_parts(86_504_999, 11671)
+			// Standard error: 184_530
+			.saturating_add(Weight::from_parts(14_547_313, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
@@ -424,87 +422,87 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with ParityDB's database weights (the node's database), for tests and mocks.
 impl WeightInfo for () {
 	fn propose() -> Weight {
-		Weight::from_parts(54_612_000, 6120)
+		Weight::from_parts(76_316_000, 6120)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn accept() -> Weight {
-		Weight::from_parts(61_328_000, 20140)
+		Weight::from_parts(57_636_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn propose_signed() -> Weight {
-		Weight::from_parts(160_598_000, 20140)
+		Weight::from_parts(158_487_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn relay_signed() -> Weight {
-		Weight::from_parts(219_324_000, 20140)
+		Weight::from_parts(208_397_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn reject() -> Weight {
-		Weight::from_parts(48_611_000, 6044)
+		Weight::from_parts(40_343_000, 6044)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn cancel() -> Weight {
-		Weight::from_parts(53_768_000, 20140)
+		Weight::from_parts(54_791_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn report_reading() -> Weight {
-		Weight::from_parts(70_427_000, 20140)
+		Weight::from_parts(69_733_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn report_readings() -> Weight {
-		Weight::from_parts(51_059_000, 20140)
+		Weight::from_parts(49_656_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn close_readings() -> Weight {
-		Weight::from_parts(47_144_000, 20140)
+		Weight::from_parts(43_744_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn settle() -> Weight {
-		Weight::from_parts(720_730_000, 41038)
-			.saturating_add(ParityDbWeight::get().reads(53_u64))
-			.saturating_add(ParityDbWeight::get().writes(38_u64))
+		Weight::from_parts(716_306_000, 41038)
+			.saturating_add(ParityDbWeight::get().reads(51_u64))
+			.saturating_add(ParityDbWeight::get().writes(36_u64))
 	}
 	fn on_initialize_settle(n: u32, ) -> Weight {
-		Weight::from_parts(11_219_000, 31921)
-			.saturating_add(Weight::from_parts(709_681_120, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(29_u64))
-			.saturating_add(ParityDbWeight::get().reads((22_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(19_u64))
-			.saturating_add(ParityDbWeight::get().writes((16_u64).saturating_mul(n.into())))
+		Weight::from_parts(13_140_000, 32640)
+			.saturating_add(Weight::from_parts(850_733_155, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(30_u64))
+			.saturating_add(ParityDbWeight::get().reads((21_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(20_u64))
+			.saturating_add(ParityDbWeight::get().writes((15_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(n.into()))
 	}
 	fn on_initialize_settle_plain(n: u32, ) -> Weight {
-		Weight::from_parts(11_762_000, 5070)
-			.saturating_add(Weight::from_parts(277_879_924, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(8_u64))
-			.saturating_add(ParityDbWeight::get().reads((10_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(2_u64))
-			.saturating_add(ParityDbWeight::get().writes((10_u64).saturating_mul(n.into())))
+		Weight::from_parts(15_077_000, 21525)
+			.saturating_add(Weight::from_parts(317_415_453, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
+			.saturating_add(ParityDbWeight::get().reads((9_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
+			.saturating_add(ParityDbWeight::get().writes((9_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(n.into()))
 	}
 	fn post_offer() -> Weight {
-		Weight::from_parts(54_826_000, 3991)
+		Weight::from_parts(50_066_000, 3991)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn cancel_offer() -> Weight {
-		Weight::from_parts(37_731_000, 3991)
+		Weight::from_parts(37_924_000, 3991)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn on_initialize_expire(n: u32, ) -> Weight {
-		Weight::from_parts(41_124_516, 3991)
-			.saturating_add(Weight::from_parts(14_903_126, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
+		Weight::from_parts(86_504_999, 11671)
+			.saturating_add(Weight::from_parts(14_547_313, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))

@@ -60,16 +60,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Params` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn set_params() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 6_510_000 picoseconds.
-		Weight::from_parts(8_144_000, 0)
+		// Minimum execution time: 6_630_000 picoseconds.
+		Weight::from_parts(8_146_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Verification::Draw` (r:1 w:0)
 	/// Proof: `Verification::Draw` (`max_values`: Some(1), `max_size`: Some(12342), added: 12837, mode: `MaxEncodedLen`)
 	fn on_initialize_idle() -> Weight {
 		// Proof size: measured `231`, estimated `13827`.
-		// Minimum execution time: 3_043_000 picoseconds.
-		Weight::from_parts(3_678_000, 13827)
+		// Minimum execution time: 2_952_000 picoseconds.
+		Weight::from_parts(3_540_000, 13827)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 	}
 	/// Storage: `Verification::Draw` (r:1 w:1)
@@ -87,10 +87,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[0, 64]`.
 	fn on_initialize_draw(s: u32, ) -> Weight {
 		// Proof size: measured `2603 + s * (945 ±0)`, estimated `18705 + s * (27894 ±0)`.
-		// Minimum execution time: 292_000 picoseconds.
-		Weight::from_parts(63_829_212, 18705)
-			// Standard error: 455_411
-			.saturating_add(Weight::from_parts(111_697_128, 0).saturating_mul(s.into()))
+		// Minimum execution time: 291_000 picoseconds.
+		Weight::from_parts(200_750_130, 18705)
+			// Standard error: 1_454_836
+			.saturating_add(Weight::from_parts(114_446_374, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((13_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
@@ -120,10 +120,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 256]`.
 	fn vote(v: u32, ) -> Weight {
 		// Proof size: measured `1197 + v * (97 ±0)`, estimated `20140 + v * (97 ±0)`.
-		// Minimum execution time: 248_062_000 picoseconds.
-		Weight::from_parts(279_631_301, 20140)
-			// Standard error: 11_065
-			.saturating_add(Weight::from_parts(401_340, 0).saturating_mul(v.into()))
+		// Minimum execution time: 249_875_000 picoseconds.
+		Weight::from_parts(260_435_719, 20140)
+			// Standard error: 13_654
+			.saturating_add(Weight::from_parts(521_375, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 97).saturating_mul(v.into()))
@@ -159,10 +159,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[0, 64]`.
 	fn on_initialize_refresh(s: u32, ) -> Weight {
 		// Proof size: measured `29679 + s * (491 ±0)`, estimated `67535 + s * (16507 ±0)`.
-		// Minimum execution time: 24_400_000 picoseconds.
-		Weight::from_parts(392_938_586, 67535)
-			// Standard error: 1_364_440
-			.saturating_add(Weight::from_parts(97_983_722, 0).saturating_mul(s.into()))
+		// Minimum execution time: 24_561_000 picoseconds.
+		Weight::from_parts(236_348_528, 67535)
+			// Standard error: 720_545
+			.saturating_add(Weight::from_parts(101_755_553, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(32_u64))
 			.saturating_add(T::DbWeight::get().reads((12_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(27_u64))
@@ -180,10 +180,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[2, 256]`.
 	fn vote_open(v: u32, ) -> Weight {
 		// Proof size: measured `428 + v * (80 ±0)`, estimated `20140`.
-		// Minimum execution time: 37_023_000 picoseconds.
-		Weight::from_parts(46_167_692, 20140)
-			// Standard error: 891
-			.saturating_add(Weight::from_parts(93_779, 0).saturating_mul(v.into()))
+		// Minimum execution time: 36_725_000 picoseconds.
+		Weight::from_parts(54_281_475, 20140)
+			// Standard error: 3_407
+			.saturating_add(Weight::from_parts(81_609, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -197,20 +197,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::ValidatorsTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Contracts` (r:1 w:1)
 	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
-	/// Storage: `Market::Due` (r:1 w:1)
-	/// Proof: `Market::Due` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
-	/// Storage: `Market::CounterForDue` (r:1 w:1)
-	/// Proof: `Market::CounterForDue` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Market::DueQueue` (r:1 w:1)
+	/// Proof: `Market::DueQueue` (`max_values`: Some(1), `max_size`: Some(12), added: 507, mode: `MaxEncodedLen`)
+	/// Storage: `Market::DuePages` (r:2 w:1)
+	/// Proof: `Market::DuePages` (`max_values`: None, `max_size`: Some(8206), added: 10681, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Judgements` (r:1 w:1)
 	/// Proof: `Verification::Judgements` (`max_values`: Some(1), `max_size`: Some(1282), added: 1777, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_delivery(v: u32, ) -> Weight {
-		// Proof size: measured `698 + v * (113 ±0)`, estimated `20140`.
-		// Minimum execution time: 62_699_000 picoseconds.
-		Weight::from_parts(67_602_391, 20140)
-			// Standard error: 1_788
-			.saturating_add(Weight::from_parts(364_357, 0).saturating_mul(v.into()))
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+		// Proof size: measured `8896 + v * (113 ±0)`, estimated `22352`.
+		// Minimum execution time: 69_620_000 picoseconds.
+		Weight::from_parts(80_348_255, 22352)
+			// Standard error: 3_938
+			.saturating_add(Weight::from_parts(384_783, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Verification::Validators` (r:1 w:0)
@@ -236,10 +236,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_many(v: u32, ) -> Weight {
 		// Proof size: measured `29863 + v * (97 ±0)`, estimated `1226590 + v * (98 ±0)`.
-		// Minimum execution time: 13_525_682_000 picoseconds.
-		Weight::from_parts(13_615_373_753, 1226590)
-			// Standard error: 942_316
-			.saturating_add(Weight::from_parts(19_325_990, 0).saturating_mul(v.into()))
+		// Minimum execution time: 13_725_871_000 picoseconds.
+		Weight::from_parts(15_887_041_185, 1226590)
+			// Standard error: 1_239_107
+			.saturating_add(Weight::from_parts(10_400_012, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(391_u64))
 			.saturating_add(T::DbWeight::get().writes(386_u64))
 			.saturating_add(Weight::from_parts(0, 98).saturating_mul(v.into()))
@@ -254,21 +254,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Polls` (`max_values`: None, `max_size`: Some(16675), added: 19150, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Contracts` (r:64 w:64)
 	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
-	/// Storage: `Market::Due` (r:64 w:64)
-	/// Proof: `Market::Due` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
-	/// Storage: `Market::CounterForDue` (r:1 w:1)
-	/// Proof: `Market::CounterForDue` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Market::DueQueue` (r:1 w:1)
+	/// Proof: `Market::DueQueue` (`max_values`: Some(1), `max_size`: Some(12), added: 507, mode: `MaxEncodedLen`)
+	/// Storage: `Market::DuePages` (r:2 w:1)
+	/// Proof: `Market::DuePages` (`max_values`: None, `max_size`: Some(8206), added: 10681, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Judgements` (r:1 w:1)
 	/// Proof: `Verification::Judgements` (`max_values`: Some(1), `max_size`: Some(1282), added: 1777, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_many_delivery(v: u32, ) -> Weight {
-		// Proof size: measured `15426 + v * (113 ±0)`, estimated `1226590`.
-		// Minimum execution time: 1_900_431_000 picoseconds.
-		Weight::from_parts(1_358_295_498, 1226590)
-			// Standard error: 344_929
-			.saturating_add(Weight::from_parts(19_560_653, 0).saturating_mul(v.into()))
-			.saturating_add(T::DbWeight::get().reads(197_u64))
-			.saturating_add(T::DbWeight::get().writes(194_u64))
+		// Proof size: measured `23624 + v * (113 ±0)`, estimated `1226590`.
+		// Minimum execution time: 1_828_589_000 picoseconds.
+		Weight::from_parts(1_646_643_238, 1226590)
+			// Standard error: 303_203
+			.saturating_add(Weight::from_parts(16_712_233, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(135_u64))
+			.saturating_add(T::DbWeight::get().writes(131_u64))
 	}
 	/// Storage: `Verification::Validators` (r:1 w:0)
 	/// Proof: `Verification::Validators` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
@@ -281,10 +281,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[2, 256]`.
 	fn vote_many_open(v: u32, ) -> Weight {
 		// Proof size: measured `4278 + v * (80 ±0)`, estimated `1226590`.
-		// Minimum execution time: 838_787_000 picoseconds.
-		Weight::from_parts(917_615_940, 1226590)
-			// Standard error: 47_742
-			.saturating_add(Weight::from_parts(1_936_234, 0).saturating_mul(v.into()))
+		// Minimum execution time: 793_027_000 picoseconds.
+		Weight::from_parts(885_955_355, 1226590)
+			// Standard error: 56_629
+			.saturating_add(Weight::from_parts(2_127_261, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(67_u64))
 			.saturating_add(T::DbWeight::get().writes(64_u64))
 	}
@@ -315,10 +315,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 256]`.
 	fn decide(v: u32, ) -> Weight {
 		// Proof size: measured `2072 + v * (176 ±0)`, estimated `20140 + v * (2543 ±0)`.
-		// Minimum execution time: 276_332_000 picoseconds.
-		Weight::from_parts(237_506_199, 20140)
-			// Standard error: 65_168
-			.saturating_add(Weight::from_parts(10_340_753, 0).saturating_mul(v.into()))
+		// Minimum execution time: 270_608_000 picoseconds.
+		Weight::from_parts(250_969_129, 20140)
+			// Standard error: 83_705
+			.saturating_add(Weight::from_parts(10_209_228, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
@@ -330,16 +330,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with ParityDB's database weights (the node's database), for tests and mocks.
 impl WeightInfo for () {
 	fn set_params() -> Weight {
-		Weight::from_parts(8_144_000, 0)
+		Weight::from_parts(8_146_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn on_initialize_idle() -> Weight {
-		Weight::from_parts(3_678_000, 13827)
+		Weight::from_parts(3_540_000, 13827)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 	}
 	fn on_initialize_draw(s: u32, ) -> Weight {
-		Weight::from_parts(63_829_212, 18705)
-			.saturating_add(Weight::from_parts(111_697_128, 0).saturating_mul(s.into()))
+		Weight::from_parts(200_750_130, 18705)
+			.saturating_add(Weight::from_parts(114_446_374, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().reads((13_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(13_u64))
@@ -347,15 +347,15 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 27894).saturating_mul(s.into()))
 	}
 	fn vote(v: u32, ) -> Weight {
-		Weight::from_parts(279_631_301, 20140)
-			.saturating_add(Weight::from_parts(401_340, 0).saturating_mul(v.into()))
+		Weight::from_parts(260_435_719, 20140)
+			.saturating_add(Weight::from_parts(521_375, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(13_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 97).saturating_mul(v.into()))
 	}
 	fn on_initialize_refresh(s: u32, ) -> Weight {
-		Weight::from_parts(392_938_586, 67535)
-			.saturating_add(Weight::from_parts(97_983_722, 0).saturating_mul(s.into()))
+		Weight::from_parts(236_348_528, 67535)
+			.saturating_add(Weight::from_parts(101_755_553, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(32_u64))
 			.saturating_add(ParityDbWeight::get().reads((12_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(27_u64))
@@ -363,39 +363,39 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 16507).saturating_mul(s.into()))
 	}
 	fn vote_open(v: u32, ) -> Weight {
-		Weight::from_parts(46_167_692, 20140)
-			.saturating_add(Weight::from_parts(93_779, 0).saturating_mul(v.into()))
+		Weight::from_parts(54_281_475, 20140)
+			.saturating_add(Weight::from_parts(81_609, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn vote_delivery(v: u32, ) -> Weight {
-		Weight::from_parts(67_602_391, 20140)
-			.saturating_add(Weight::from_parts(364_357, 0).saturating_mul(v.into()))
-			.saturating_add(ParityDbWeight::get().reads(8_u64))
+		Weight::from_parts(80_348_255, 22352)
+			.saturating_add(Weight::from_parts(384_783, 0).saturating_mul(v.into()))
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn vote_many(v: u32, ) -> Weight {
-		Weight::from_parts(13_615_373_753, 1226590)
-			.saturating_add(Weight::from_parts(19_325_990, 0).saturating_mul(v.into()))
+		Weight::from_parts(15_887_041_185, 1226590)
+			.saturating_add(Weight::from_parts(10_400_012, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(391_u64))
 			.saturating_add(ParityDbWeight::get().writes(386_u64))
 			.saturating_add(Weight::from_parts(0, 98).saturating_mul(v.into()))
 	}
 	fn vote_many_delivery(v: u32, ) -> Weight {
-		Weight::from_parts(1_358_295_498, 1226590)
-			.saturating_add(Weight::from_parts(19_560_653, 0).saturating_mul(v.into()))
-			.saturating_add(ParityDbWeight::get().reads(197_u64))
-			.saturating_add(ParityDbWeight::get().writes(194_u64))
+		Weight::from_parts(1_646_643_238, 1226590)
+			.saturating_add(Weight::from_parts(16_712_233, 0).saturating_mul(v.into()))
+			.saturating_add(ParityDbWeight::get().reads(135_u64))
+			.saturating_add(ParityDbWeight::get().writes(131_u64))
 	}
 	fn vote_many_open(v: u32, ) -> Weight {
-		Weight::from_parts(917_615_940, 1226590)
-			.saturating_add(Weight::from_parts(1_936_234, 0).saturating_mul(v.into()))
+		Weight::from_parts(885_955_355, 1226590)
+			.saturating_add(Weight::from_parts(2_127_261, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(67_u64))
 			.saturating_add(ParityDbWeight::get().writes(64_u64))
 	}
 	fn decide(v: u32, ) -> Weight {
-		Weight::from_parts(237_506_199, 20140)
-			.saturating_add(Weight::from_parts(10_340_753, 0).saturating_mul(v.into()))
+		Weight::from_parts(250_969_129, 20140)
+			.saturating_add(Weight::from_parts(10_209_228, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(14_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().writes(9_u64))
