@@ -296,9 +296,9 @@ impl pallet_market::Config for Runtime {
 	/// Meters have 10 blocks (one minute) after a window to report.
 	type ReadingPeriod = ConstU32<10>;
 	/// The hook settles attested contracts within the weight of 512 settlements with penalties
-	/// (512 x 1.38 ms = 0.71 s of the 2 s block on the weights of 2026-12-03; normal
+	/// (512 x 1.48 ms = 0.76 s of the 2 s block on the weights of 2026-12-03; normal
 	/// transactions, up to 1.5 s, get what it leaves); a plain settlement weighs 0.67 ms, so up
-	/// to about 1,050 of those fit, more than a block's transactions bring (at 384 the hook was
+	/// to 1,135 of those fit, more than a block's transactions bring (at 384 the hook was
 	/// what limited throughput, 793 a block; docs/PERFORMANCE.md). More wait for the next
 	/// block or `settle`.
 	type MaxSettlementsPerBlock = ConstU32<512>;
