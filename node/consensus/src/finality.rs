@@ -161,6 +161,20 @@ where
 		.map_err(|e: JustificationError| format!("{e:?}"))
 }
 
+/// How many blocks below the best one the attester looks for checkpoints to attest.
+const ATTEST_LOOKBACK: u32 = 16;
+
+/// After how many blocks an attestation submitted but not yet on chain is signed and submitted
+/// again (the pool may have dropped it, or the trading center's node never received it).
+const RESEND_AFTER: u32 = 4;
+
+/// Whether one of our validators should sign a checkpoint not yet justified at best block
+/// `best_number`: not if the chain holds its attestation already (`on_chain`), nor if it was
+/// submitted (at best block `sent`) fewer than [`RESEND_AFTER`] blocks ago.
+fn needs_attestation(on_chain: bool, sent: Option<u32>, best_number: u32) -> bool {
+	!on_chain && sent.is_none_or(|at| best_number >= at.saturating_add(RESEND_AFTER))
+}
+
 /// Sign and submit attestations of new blocks for every session validator whose key the
 /// keystore holds. Runs until the import stream ends.
 pub async fn run_attester<B, C>(client: Arc<C>, keystore: KeystorePtr, submit: SubmitFn<B>, metrics: Option<Metrics>)
@@ -170,8 +184,9 @@ where
 	C::Api: DpoaFinalityApi<B>,
 {
 	let mut imports = client.import_notification_stream();
-	// (validator, number) submitted and not yet seen on chain: not signed again.
-	let mut submitted: BTreeSet<(ValidatorId, u32)> = BTreeSet::new();
+	// (validator, number) submitted, with the best block number then: not signed again until
+	// it is on chain, or until `RESEND_AFTER` blocks passed without it reaching the chain.
+	let mut submitted: BTreeMap<(ValidatorId, u32), u32> = BTreeMap::new();
 	// The hash each of our validators signed at each recent height: after a reorg it never
 	// signs another block at a height it attested (that would be an equivocation).
 	let mut signed_hashes: BTreeMap<(ValidatorId, u32), sp_core::H256> = BTreeMap::new();
@@ -187,12 +202,16 @@ where
 		}
 		let api = client.runtime_api();
 		let Ok(status) = api.status(best) else { continue };
-		submitted.retain(|(_, n)| *n > status.last_justified);
-		signed_hashes.retain(|(_, n), _| n.saturating_add(64) >= best_number);
 		// Recent checkpoints not yet justified, newest last; the runtime refuses older ones.
-		let from = status.last_justified.saturating_add(1).max(best_number.saturating_sub(16)).max(1);
+		// Below the highest justified block too: a block finalised as an ancestor still gets
+		// its own justification once its quorum comes.
+		let from = best_number.saturating_sub(ATTEST_LOOKBACK).max(1);
+		let Ok(justified) = api.justifications(best, from - 1, ATTEST_LOOKBACK + 1) else { continue };
+		let justified: BTreeSet<u32> = justified.iter().map(|j| j.attestation.number).collect();
+		submitted.retain(|(_, n), _| *n >= from && !justified.contains(n));
+		signed_hashes.retain(|(_, n), _| n.saturating_add(64) >= best_number);
 		for number in from..=best_number {
-			if number % status.checkpoint_interval.max(1) != 0 {
+			if number % status.checkpoint_interval.max(1) != 0 || justified.contains(&number) {
 				continue;
 			}
 			let Ok(Some((session, validators))) = api.validators_of(best, number) else { continue };
@@ -204,7 +223,8 @@ where
 				.map(|p| p.attesters.clone())
 				.unwrap_or_default();
 			for (validator, _) in validators.iter().filter(|(v, _)| ours.contains(v)) {
-				if attested.contains(validator) || submitted.contains(&(*validator, number)) {
+				let sent = submitted.get(&(*validator, number)).copied();
+				if !needs_attestation(attested.contains(validator), sent, best_number) {
 					continue;
 				}
 				let hash = sp_core::H256::from_slice(hash.as_ref());
@@ -227,14 +247,20 @@ where
 					},
 				};
 				let signed = SignedAttestation { attestation, validator: *validator, signature };
-				match submit(best, FinalityCall::Attest(signed)).await {
+				let result = submit(best, FinalityCall::Attest(signed)).await;
+				// Refused or not, wait before signing it again (the pool refuses a second copy
+				// while the first is still in it).
+				submitted.insert((*validator, number), best_number);
+				match result {
 					Ok(()) => {
-						submitted.insert((*validator, number));
 						signed_hashes.insert((*validator, number), hash);
 						if let Some(m) = &metrics {
 							m.submitted.inc();
 						}
-						log::debug!(target: LOG_TARGET, "Attested #{number} ({hash:?}) as {validator}");
+						match sent {
+							Some(_) => log::debug!(target: LOG_TARGET, "Attested #{number} ({hash:?}) as {validator} again"),
+							None => log::debug!(target: LOG_TARGET, "Attested #{number} ({hash:?}) as {validator}"),
+						}
 					},
 					Err(e) => log::debug!(target: LOG_TARGET, "Attestation of #{number} refused: {e}"),
 				}
@@ -443,6 +469,19 @@ mod tests {
 		let pair = sp_core::sr25519::Pair::from_seed(&[seed; 32]);
 		let attestation = Attestation { session: 0, number, hash: H256::repeat_byte(hash) };
 		SignedAttestation { attestation, validator: pair.public(), signature: pair.sign(&attestation.payload()) }
+	}
+
+	#[test]
+	fn a_lost_attestation_is_sent_again_and_one_on_chain_never() {
+		// Never sent: sign it, whatever the highest justified block is.
+		assert!(needs_attestation(false, None, 20));
+		// Sent, not on chain yet: wait RESEND_AFTER blocks, then send again.
+		assert!(!needs_attestation(false, Some(20), 20));
+		assert!(!needs_attestation(false, Some(20), 20 + RESEND_AFTER - 1));
+		assert!(needs_attestation(false, Some(20), 20 + RESEND_AFTER));
+		// On chain: never again.
+		assert!(!needs_attestation(true, None, 20));
+		assert!(!needs_attestation(true, Some(1), 20 + RESEND_AFTER));
 	}
 
 	#[test]
