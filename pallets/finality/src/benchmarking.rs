@@ -129,15 +129,15 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// Pruning a block that leaves the window with a full pending and justified record, the
-	/// last block of its session.
+	/// Pruning a block that leaves the window with a full pending and justified record and `r`
+	/// equivocation reports, the last block of its session.
 	#[benchmark]
-	fn on_initialize() {
+	fn on_initialize(r: Linear<0, { T::MaxValidators::get() }>) {
 		let max = T::MaxValidators::get();
 		let (set, attestation) = attested_block::<T>(max - 1);
 		let record = Pending::<T>::get(5).expect("attested");
 		Justified::<T>::insert(5, record);
-		for key in set.iter().take(max as usize) {
+		for key in set.iter().take(r as usize) {
 			Reported::<T>::insert(5, key, ());
 		}
 		let _ = attestation;
@@ -150,6 +150,7 @@ mod benchmarks {
 		}
 
 		assert!(!SessionValidators::<T>::contains_key(0));
+		assert_eq!(Reported::<T>::iter_prefix(5).count(), 0);
 	}
 
 	/// Recording a block of a new session: a snapshot of `MaxValidators` validators.

@@ -248,8 +248,10 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(n: BlockNumberFor<T>) -> Weight {
-			Self::prune(n.saturated_into());
-			<T as Config>::WeightInfo::on_initialize()
+			// Charged for the equivocation reports pruning removed, not for the most there
+			// could be: nearly every block has none.
+			let reports = Self::prune(n.saturated_into());
+			<T as Config>::WeightInfo::on_initialize(reports)
 				.saturating_add(<T as Config>::WeightInfo::on_finalize())
 		}
 
@@ -478,14 +480,16 @@ impl<T: Config> Pallet<T> {
 		Ok((validity, Weight::zero()))
 	}
 
-	/// Forget what fell out of the attestation window at block `now`.
-	fn prune(now: BlockNumber) {
+	/// Forget what fell out of the attestation window at block `now`; how many equivocation
+	/// reports went with it.
+	fn prune(now: BlockNumber) -> u32 {
 		let Some(gone) = now.checked_sub(T::AttestationWindow::get().saturating_add(1)) else {
-			return;
+			return 0;
 		};
 		Pending::<T>::remove(gone);
 		Justified::<T>::remove(gone);
-		let _ = Reported::<T>::clear_prefix(gone, T::MaxValidators::get(), None);
+		// At most one report per validator and block: all go at once.
+		let reports = Reported::<T>::clear_prefix(gone, T::MaxValidators::get(), None).unique;
 		if let Some(session) = BlockSession::<T>::take(gone) {
 			// The session's snapshot goes with its last block in the window.
 			if BlockSession::<T>::get(gone.saturating_add(1)) != Some(session) {
@@ -493,6 +497,7 @@ impl<T: Config> Pallet<T> {
 				SessionWeight::<T>::remove(session);
 			}
 		}
+		reports
 	}
 
 	/// The finality state now, for the runtime API.

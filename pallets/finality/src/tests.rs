@@ -224,6 +224,23 @@ fn an_equivocation_costs_credit_and_the_seat() {
 			Finality::report_equivocation(RuntimeOrigin::signed(account(1)), first, second),
 			DispatchError::BadOrigin
 		);
+
+		// The report is pruned with its block, and that block's hook is charged for one report;
+		// the others for none.
+		use crate::WeightInfo;
+		use frame_support::traits::Hooks;
+		let charged = |reports| <() as WeightInfo>::on_initialize(reports).saturating_add(<() as WeightInfo>::on_finalize());
+		assert!(charged(1).ref_time() > charged(0).ref_time());
+		run_to(18);
+		assert!(crate::Reported::<Test>::contains_key(2, pair(3).public()));
+		// Block 19 prunes block 2 (the window is 16).
+		Finality::on_finalize(18);
+		System::initialize(&19, &block_hash(18), &Default::default());
+		assert_eq!(Finality::on_initialize(19), charged(1));
+		assert!(!crate::Reported::<Test>::contains_key(2, pair(3).public()));
+		Finality::on_finalize(19);
+		System::initialize(&20, &block_hash(19), &Default::default());
+		assert_eq!(Finality::on_initialize(20), charged(0));
 	});
 }
 
