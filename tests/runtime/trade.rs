@@ -233,8 +233,8 @@ fn batched_trades_run_through_relayed_contracts_vote_many_and_report_readings() 
 		let center = Sr25519Keyring::Alice.to_account_id();
 		let (bob, dave) = (Sr25519Keyring::Bob, Sr25519Keyring::Dave);
 		let genesis_hash = System::block_hash(0);
-		// Bob and Dave sign two contracts off chain; the trading center relays both in a batch.
-		let calls: Vec<RuntimeCall> = (0..2u32)
+		// Bob and Dave sign two contracts off chain; the trading center relays both in one call.
+		let contracts: Vec<pallet_market::RelayedOf<Runtime>> = (0..2u32)
 			.map(|nonce| {
 				let acceptance = pallet_market::Acceptance {
 					genesis_hash,
@@ -248,7 +248,7 @@ fn batched_trades_run_through_relayed_contracts_vote_many_and_report_readings() 
 					window_end: 10,
 				};
 				let message = acceptance.message();
-				RuntimeCall::Market(pallet_market::Call::relay_signed {
+				pallet_market::Relayed {
 					proposer: bob.to_account_id(),
 					proposer_signature: bob.pair().sign(&message).into(),
 					counterparty: dave.to_account_id(),
@@ -259,10 +259,17 @@ fn batched_trades_run_through_relayed_contracts_vote_many_and_report_readings() 
 					window_end: 10,
 					nonce,
 					signature: dave.pair().sign(&message).into(),
-				})
+				}
 			})
 			.collect();
-		call(signed(&center), RuntimeCall::Utility(pallet_utility::Call::batch_all { calls }));
+		call(
+			signed(&center),
+			RuntimeCall::Market(pallet_market::Call::relay_many { contracts: contracts.try_into().unwrap() }),
+		);
+		assert!(!System::events().iter().any(|r| matches!(
+			r.event,
+			RuntimeEvent::Market(MarketEvent::RelaySkipped { .. })
+		)));
 		let next = pallet_market::NextContractId::<Runtime>::get();
 		let ids = [next - 2, next - 1];
 		let vote = |kind, verdict| {

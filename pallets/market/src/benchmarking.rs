@@ -14,6 +14,41 @@ fn node<T: Config>(name: &'static str, role: Role) -> T::AccountId {
 	who
 }
 
+/// A contract a fresh producer (`tag`) proposes to a fresh consumer, both signatures made.
+fn signed_contract<T: Config>(tag: u32) -> RelayedOf<T> {
+	let producer_signer = T::BenchmarkHelper::signer();
+	let producer = producer_signer.clone().into_account();
+	T::BenchmarkHelper::register(&producer, Role::Producer, &account("producer-meter", tag, 0));
+	let signer = T::BenchmarkHelper::signer();
+	let consumer = signer.clone().into_account();
+	T::BenchmarkHelper::register(&consumer, Role::Consumer, &account("consumer-meter", tag, 0));
+	let now = frame_system::Pallet::<T>::block_number();
+	let (window_start, window_end) = (now + 10u32.into(), now + 20u32.into());
+	let acceptance = Acceptance {
+		genesis_hash: frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero()),
+		proposer: producer.clone(),
+		nonce: 0,
+		counterparty: consumer.clone(),
+		side: Side::Producer,
+		quantity_wh: QUANTITY,
+		price: T::MinPrice::get(),
+		window_start,
+		window_end,
+	};
+	Relayed {
+		proposer_signature: T::BenchmarkHelper::sign(&producer_signer, &acceptance.message()),
+		signature: T::BenchmarkHelper::sign(&signer, &acceptance.message()),
+		proposer: producer,
+		counterparty: consumer,
+		side: Side::Producer,
+		quantity_wh: QUANTITY,
+		price: T::MinPrice::get(),
+		window_start,
+		window_end,
+		nonce: 0,
+	}
+}
+
 /// A proposed contract of a fresh producer and consumer; returns (id, producer, consumer).
 fn proposed<T: Config>(tag: u32) -> (ContractId, T::AccountId, T::AccountId) {
 	let producer: T::AccountId = account("producer", tag, 0);
@@ -180,36 +215,21 @@ mod benchmarks {
 	/// proposal and the approval poll's opening.
 	#[benchmark]
 	fn propose_signed() {
-		let producer = node::<T>("producer", Role::Producer);
-		let signer = T::BenchmarkHelper::signer();
-		let consumer = signer.clone().into_account();
-		T::BenchmarkHelper::register(&consumer, Role::Consumer, &account("consumer-meter", 0, 0));
-		let now = frame_system::Pallet::<T>::block_number();
-		let (window_start, window_end) = (now + 10u32.into(), now + 20u32.into());
-		let acceptance = Acceptance {
-			genesis_hash: frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero()),
-			proposer: producer.clone(),
-			nonce: 0,
-			counterparty: consumer.clone(),
-			side: Side::Producer,
-			quantity_wh: QUANTITY,
-			price: T::MinPrice::get(),
-			window_start,
-			window_end,
-		};
-		let signature = T::BenchmarkHelper::sign(&signer, &acceptance.message());
+		// The proposer's own signature is not needed: it is the transaction's origin.
+		let c = signed_contract::<T>(0);
+		let producer = c.proposer.clone();
 
 		#[extrinsic_call]
 		_(
-			RawOrigin::Signed(producer.clone()),
-			consumer,
-			Side::Producer,
-			QUANTITY,
-			T::MinPrice::get(),
-			window_start,
-			window_end,
-			0,
-			signature,
+			RawOrigin::Signed(c.proposer),
+			c.counterparty,
+			c.side,
+			c.quantity_wh,
+			c.price,
+			c.window_start,
+			c.window_end,
+			c.nonce,
+			c.signature,
 		);
 
 		assert_eq!(
@@ -223,42 +243,23 @@ mod benchmarks {
 	/// proposal and the approval poll's opening.
 	#[benchmark]
 	fn relay_signed() {
-		let producer_signer = T::BenchmarkHelper::signer();
-		let producer = producer_signer.clone().into_account();
-		T::BenchmarkHelper::register(&producer, Role::Producer, &account("producer-meter", 0, 0));
-		let signer = T::BenchmarkHelper::signer();
-		let consumer = signer.clone().into_account();
-		T::BenchmarkHelper::register(&consumer, Role::Consumer, &account("consumer-meter", 0, 0));
+		let c = signed_contract::<T>(0);
+		let producer = c.proposer.clone();
 		let relayer: T::AccountId = account("relayer", 0, 0);
-		let now = frame_system::Pallet::<T>::block_number();
-		let (window_start, window_end) = (now + 10u32.into(), now + 20u32.into());
-		let acceptance = Acceptance {
-			genesis_hash: frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero()),
-			proposer: producer.clone(),
-			nonce: 0,
-			counterparty: consumer.clone(),
-			side: Side::Producer,
-			quantity_wh: QUANTITY,
-			price: T::MinPrice::get(),
-			window_start,
-			window_end,
-		};
-		let proposer_signature = T::BenchmarkHelper::sign(&producer_signer, &acceptance.message());
-		let signature = T::BenchmarkHelper::sign(&signer, &acceptance.message());
 
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(relayer),
-			producer.clone(),
-			proposer_signature,
-			consumer,
-			Side::Producer,
-			QUANTITY,
-			T::MinPrice::get(),
-			window_start,
-			window_end,
-			0,
-			signature,
+			c.proposer,
+			c.proposer_signature,
+			c.counterparty,
+			c.side,
+			c.quantity_wh,
+			c.price,
+			c.window_start,
+			c.window_end,
+			c.nonce,
+			c.signature,
 		);
 
 		assert_eq!(
@@ -266,6 +267,20 @@ mod benchmarks {
 			Some(ContractStatus::AwaitingApproval)
 		);
 		assert_eq!(ProposalNonces::<T>::get(&producer), 1);
+	}
+
+	/// `n` contracts of distinct producers and consumers, relayed in one call.
+	#[benchmark]
+	fn relay_many(n: Linear<1, { T::MaxRelaysPerCall::get() }>) {
+		let contracts: alloc::vec::Vec<RelayedOf<T>> = (0..n).map(signed_contract::<T>).collect();
+		let contracts = BoundedVec::try_from(contracts).expect("at most MaxRelaysPerCall");
+		let relayer: T::AccountId = account("relayer", 0, 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(relayer), contracts);
+
+		assert_eq!(Contracts::<T>::iter().count(), n as usize);
+		assert!(Contracts::<T>::iter_values().all(|c| c.status == ContractStatus::AwaitingApproval));
 	}
 
 	#[benchmark]

@@ -131,6 +131,39 @@ pub trait BenchmarkHelper<AccountId, Signer, Signature> {
 	fn sign(signer: &Signer, message: &[u8]) -> Signature;
 }
 
+/// One contract both parties signed, as [`Pallet::relay_many`] records it: the arguments of
+/// [`Pallet::relay_signed`].
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct Relayed<AccountId, Signature, BlockNumber> {
+	/// The proposing node.
+	pub proposer: AccountId,
+	/// The proposer's signature of [`Acceptance::message`] for these terms.
+	pub proposer_signature: Signature,
+	/// The counterparty.
+	pub counterparty: AccountId,
+	/// The proposer's side.
+	pub side: Side,
+	/// `Q_treaty`, in Wh.
+	pub quantity_wh: WattHours,
+	/// `P_treaty`, per kWh.
+	pub price: Balance,
+	/// The first block of the delivery window.
+	pub window_start: BlockNumber,
+	/// The last block of the delivery window.
+	pub window_end: BlockNumber,
+	/// The proposer's proposal nonce.
+	pub nonce: u32,
+	/// The counterparty's signature of the same message.
+	pub signature: Signature,
+}
+
+/// A [`Relayed`] contract of the runtime `T`.
+pub type RelayedOf<T> = Relayed<
+	<T as frame_system::Config>::AccountId,
+	<T as Config>::Signature,
+	BlockNumberFor<T>,
+>;
+
 /// Where a contract is in its life.
 #[derive(
 	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
@@ -315,6 +348,9 @@ pub mod pallet {
 		/// The most contracts a node may have open (proposed, awaiting approval or active).
 		#[pallet::constant]
 		type MaxOpenContracts: Get<u32>;
+		/// The most contracts one [`Pallet::relay_many`] call records.
+		#[pallet::constant]
+		type MaxRelaysPerCall: Get<u32>;
 		/// The credit records settlement updates.
 		type Credits: CreditScore<Self::AccountId>;
 		/// Where penalties are paid and distributed.
@@ -559,6 +595,15 @@ pub mod pallet {
 			/// Whether the grid paid for the surplus (false: its account could not pay).
 			grid_paid: bool,
 		},
+		/// A contract of a [`Pallet::relay_many`] call was not recorded; the others were.
+		RelaySkipped {
+			/// Its proposer.
+			proposer: T::AccountId,
+			/// The proposal nonce it named.
+			nonce: u32,
+			/// Why: the error [`Pallet::relay_signed`] would have returned.
+			error: DispatchError,
+		},
 	}
 
 	/// Errors of the market pallet.
@@ -621,6 +666,8 @@ pub mod pallet {
 		/// The proposal nonce is below the proposer's [`ProposalNonces`] entry (used already, or
 		/// passed over) or is `u32::MAX`, which could not be moved past.
 		StaleProposalNonce,
+		/// A [`Pallet::relay_many`] call without contracts.
+		NothingToRelay,
 	}
 
 	#[pallet::call]
@@ -762,6 +809,64 @@ pub mod pallet {
 				nonce,
 				signature,
 			)
+		}
+
+		/// Record many contracts both parties signed, each as [`Pallet::relay_signed`] would:
+		/// the trading center's batch. What every contract reads alike (the next contract id,
+		/// the genesis hash, the verification session) is read once for the call, not once per
+		/// contract as in a `utility` batch of `relay_signed`.
+		///
+		/// A contract that cannot be recorded is skipped with everything it did undone, and
+		/// reported with [`Event::RelaySkipped`]; the others stand.
+		///
+		/// - Origin: signed, anyone (it pays the fee).
+		/// - `contracts`: at most `MaxRelaysPerCall`.
+		///
+		/// Errors: [`Error::NothingToRelay`] if `contracts` is empty (nothing changed).
+		/// Emits, per contract, [`Event::ContractProposed`] and [`Event::ContractAccepted`], or
+		/// [`Event::RelaySkipped`].
+		///
+		/// Complexity: `O(n)`, `n` the contracts.
+		#[pallet::call_index(12)]
+		#[pallet::weight(<T as Config>::WeightInfo::relay_many(contracts.len() as u32))]
+		pub fn relay_many(
+			origin: OriginFor<T>,
+			contracts: BoundedVec<RelayedOf<T>, T::MaxRelaysPerCall>,
+		) -> DispatchResult {
+			ensure_signed(origin)?;
+			ensure!(!contracts.is_empty(), Error::<T>::NothingToRelay);
+			for contract in contracts {
+				let Relayed {
+					proposer,
+					proposer_signature,
+					counterparty,
+					side,
+					quantity_wh,
+					price,
+					window_start,
+					window_end,
+					nonce,
+					signature,
+				} = contract;
+				let recorded = frame_support::storage::with_storage_layer(|| {
+					Self::do_propose_signed(
+						proposer.clone(),
+						Some(proposer_signature),
+						counterparty,
+						side,
+						quantity_wh,
+						price,
+						window_start,
+						window_end,
+						nonce,
+						signature,
+					)
+				});
+				if let Err(error) = recorded {
+					Self::deposit_event(Event::RelaySkipped { proposer, nonce, error });
+				}
+			}
+			Ok(())
 		}
 
 		/// Accept a proposal as its counterparty; the session's validators then vote on it.

@@ -185,6 +185,7 @@ impl pallet_market::Config for Test {
 	type ContractFee = ContractFee;
 	type GridFee = GridFee;
 	type MaxOpenContracts = frame_support::traits::ConstU32<3>;
+	type MaxRelaysPerCall = frame_support::traits::ConstU32<3>;
 	type Credits = MockCredits;
 	type Penalties = MockPenalties;
 	type MeterOrigin = frame_system::EnsureRoot<u64>;

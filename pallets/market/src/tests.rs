@@ -387,6 +387,62 @@ fn relay_signed_records_what_both_parties_signed_for_any_sender() {
 	});
 }
 
+fn relayed(proposer: u64, counterparty: u64, nonce: u32, proposer_signer: u64) -> crate::RelayedOf<Test> {
+	crate::Relayed {
+		proposer,
+		proposer_signature: acceptance(proposer_signer, proposer, counterparty, Side::Producer, nonce),
+		counterparty,
+		side: Side::Producer,
+		quantity_wh: 80_000,
+		price: PRICE,
+		window_start: 10,
+		window_end: 20,
+		nonce,
+		signature: acceptance(counterparty, proposer, counterparty, Side::Producer, nonce),
+	}
+}
+
+#[test]
+fn relay_many_records_each_contract_and_skips_the_bad_ones() {
+	run(|| {
+		let batch = |contracts: Vec<crate::RelayedOf<Test>>| {
+			Market::relay_many(RuntimeOrigin::signed(9), contracts.try_into().expect("at most 3"))
+		};
+		// The second contract's proposer signature is the counterparty's: skipped, the rest stand.
+		assert_ok!(batch(vec![relayed(1, 3, 0, 1), relayed(2, 4, 0, 4), relayed(2, 3, 0, 2)]));
+		let recorded: Vec<_> = Contracts::<Test>::iter_values().map(|c| (c.producer, c.consumer)).collect();
+		assert_eq!(recorded.len(), 2);
+		assert!(recorded.contains(&(1, 3)) && recorded.contains(&(2, 3)));
+		assert_eq!(polls().len(), 2);
+		assert_eq!((ProposalNonces::<Test>::get(1), ProposalNonces::<Test>::get(2)), (1, 1));
+		assert_eq!(OpenContracts::<Test>::get(4), 0, "nothing of the skipped contract is kept");
+		let skipped: Vec<_> = System::events()
+			.into_iter()
+			.filter_map(|r| match r.event {
+				RuntimeEvent::Market(Event::RelaySkipped { proposer, nonce, error }) => Some((proposer, nonce, error)),
+				_ => None,
+			})
+			.collect();
+		assert_eq!(skipped, vec![(2, 0, Error::<Test>::BadProposerSignature.into())]);
+		// A contract relayed twice is skipped the second time (its nonce is used).
+		System::reset_events();
+		assert_ok!(batch(vec![relayed(1, 3, 0, 1), relayed(1, 4, 1, 1)]));
+		assert_eq!(Contracts::<Test>::iter().count(), 3);
+		assert!(System::events().iter().any(|r| r.event ==
+			RuntimeEvent::Market(Event::RelaySkipped {
+				proposer: 1,
+				nonce: 0,
+				error: Error::<Test>::StaleProposalNonce.into()
+			})));
+		// Nothing to relay, or no signed origin: refused with nothing changed.
+		assert_noop!(batch(vec![]), Error::<Test>::NothingToRelay);
+		assert_noop!(
+			Market::relay_many(RuntimeOrigin::none(), vec![relayed(2, 4, 0, 2)].try_into().unwrap()),
+			DispatchError::BadOrigin
+		);
+	});
+}
+
 #[test]
 fn reject_and_cancel_close_the_contract() {
 	run(|| {

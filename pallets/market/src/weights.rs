@@ -44,6 +44,7 @@ pub trait WeightInfo {
 	fn accept() -> Weight;
 	fn propose_signed() -> Weight;
 	fn relay_signed() -> Weight;
+	fn relay_many(n: u32, ) -> Weight;
 	fn reject() -> Weight;
 	fn cancel() -> Weight;
 	fn report_reading() -> Weight;
@@ -70,8 +71,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
 	fn propose() -> Weight {
 		// Proof size: measured `790`, estimated `6120`.
-		// Minimum execution time: 45_915_000 picoseconds.
-		Weight::from_parts(76_316_000, 6120)
+		// Minimum execution time: 49_385_000 picoseconds.
+		Weight::from_parts(74_584_000, 6120)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -85,8 +86,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn accept() -> Weight {
 		// Proof size: measured `1195`, estimated `20140`.
-		// Minimum execution time: 45_466_000 picoseconds.
-		Weight::from_parts(57_636_000, 20140)
+		// Minimum execution time: 47_487_000 picoseconds.
+		Weight::from_parts(61_780_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -107,9 +108,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Market::Contracts` (r:0 w:1)
 	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
 	fn propose_signed() -> Weight {
-		// Proof size: measured `1106`, estimated `20140`.
-		// Minimum execution time: 132_936_000 picoseconds.
-		Weight::from_parts(158_487_000, 20140)
+		// Proof size: measured `1144`, estimated `20140`.
+		// Minimum execution time: 145_502_000 picoseconds.
+		Weight::from_parts(244_946_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -130,11 +131,40 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Market::Contracts` (r:0 w:1)
 	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
 	fn relay_signed() -> Weight {
-		// Proof size: measured `1144`, estimated `20140`.
-		// Minimum execution time: 183_140_000 picoseconds.
-		Weight::from_parts(208_397_000, 20140)
+		// Proof size: measured `1140`, estimated `20140`.
+		// Minimum execution time: 195_933_000 picoseconds.
+		Weight::from_parts(323_550_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
+	}
+	/// Storage: `Market::ProposalNonces` (r:128 w:128)
+	/// Proof: `Market::ProposalNonces` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::Nodes` (r:256 w:0)
+	/// Proof: `Registry::Nodes` (`max_values`: None, `max_size`: Some(90), added: 2565, mode: `MaxEncodedLen`)
+	/// Storage: `Market::OpenContracts` (r:256 w:256)
+	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Market::NextContractId` (r:1 w:1)
+	/// Proof: `Market::NextContractId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Polls` (r:128 w:128)
+	/// Proof: `Verification::Polls` (`max_values`: None, `max_size`: Some(16675), added: 19150, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Session` (r:1 w:0)
+	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Market::Contracts` (r:0 w:128)
+	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 128]`.
+	fn relay_many(n: u32, ) -> Weight {
+		// Proof size: measured `1155 + n * (195 ±0)`, estimated `3509 + n * (19150 ±0)`.
+		// Minimum execution time: 321_426_000 picoseconds.
+		Weight::from_parts(1_044_382_493, 3509)
+			// Standard error: 2_309_757
+			.saturating_add(Weight::from_parts(186_978_174, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 19150).saturating_mul(n.into()))
 	}
 	/// Storage: `Market::Contracts` (r:1 w:1)
 	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
@@ -142,8 +172,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn reject() -> Weight {
 		// Proof size: measured `385`, estimated `6044`.
-		// Minimum execution time: 32_847_000 picoseconds.
-		Weight::from_parts(40_343_000, 6044)
+		// Minimum execution time: 36_381_000 picoseconds.
+		Weight::from_parts(64_443_000, 6044)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -155,8 +185,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn cancel() -> Weight {
 		// Proof size: measured `697`, estimated `20140`.
-		// Minimum execution time: 45_907_000 picoseconds.
-		Weight::from_parts(54_791_000, 20140)
+		// Minimum execution time: 48_407_000 picoseconds.
+		Weight::from_parts(82_197_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -174,8 +204,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn report_reading() -> Weight {
 		// Proof size: measured `1806`, estimated `20140`.
-		// Minimum execution time: 59_617_000 picoseconds.
-		Weight::from_parts(69_733_000, 20140)
+		// Minimum execution time: 61_728_000 picoseconds.
+		Weight::from_parts(77_183_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -187,8 +217,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn report_readings() -> Weight {
 		// Proof size: measured `565`, estimated `20140`.
-		// Minimum execution time: 41_374_000 picoseconds.
-		Weight::from_parts(49_656_000, 20140)
+		// Minimum execution time: 42_564_000 picoseconds.
+		Weight::from_parts(55_716_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -200,8 +230,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn close_readings() -> Weight {
 		// Proof size: measured `565`, estimated `20140`.
-		// Minimum execution time: 37_844_000 picoseconds.
-		Weight::from_parts(43_744_000, 20140)
+		// Minimum execution time: 38_932_000 picoseconds.
+		Weight::from_parts(47_311_000, 20140)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -255,8 +285,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn settle() -> Weight {
 		// Proof size: measured `6097`, estimated `41038`.
-		// Minimum execution time: 667_778_000 picoseconds.
-		Weight::from_parts(716_306_000, 41038)
+		// Minimum execution time: 664_061_000 picoseconds.
+		Weight::from_parts(751_335_000, 41038)
 			.saturating_add(T::DbWeight::get().reads(51_u64))
 			.saturating_add(T::DbWeight::get().writes(36_u64))
 	}
@@ -317,10 +347,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 512]`.
 	fn on_initialize_settle(n: u32, ) -> Weight {
 		// Proof size: measured `14516 + n * (1422 ±0)`, estimated `32640 + n * (5206 ±0)`.
-		// Minimum execution time: 12_199_000 picoseconds.
-		Weight::from_parts(13_140_000, 32640)
-			// Standard error: 6_280_448
-			.saturating_add(Weight::from_parts(850_733_155, 0).saturating_mul(n.into()))
+		// Minimum execution time: 13_028_000 picoseconds.
+		Weight::from_parts(13_317_000, 32640)
+			// Standard error: 3_168_430
+			.saturating_add(Weight::from_parts(751_624_298, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(30_u64))
 			.saturating_add(T::DbWeight::get().reads((21_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(20_u64))
@@ -353,11 +383,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 512]`.
 	fn on_initialize_settle_plain(n: u32, ) -> Weight {
-		// Proof size: measured `9769 + n * (823 ±0)`, estimated `21525 + n * (5206 ±1)`.
-		// Minimum execution time: 12_947_000 picoseconds.
-		Weight::from_parts(15_077_000, 21525)
-			// Standard error: 2_715_489
-			.saturating_add(Weight::from_parts(317_415_453, 0).saturating_mul(n.into()))
+		// Proof size: measured `9769 + n * (823 ±0)`, estimated `21525 + n * (5206 ±0)`.
+		// Minimum execution time: 13_308_000 picoseconds.
+		Weight::from_parts(9_442_687_992, 21525)
+			// Standard error: 4_957_832
+			.saturating_add(Weight::from_parts(293_661_398, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -376,8 +406,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Offers` (`max_values`: None, `max_size`: Some(82), added: 2557, mode: `MaxEncodedLen`)
 	fn post_offer() -> Weight {
 		// Proof size: measured `1237`, estimated `3991`.
-		// Minimum execution time: 42_280_000 picoseconds.
-		Weight::from_parts(50_066_000, 3991)
+		// Minimum execution time: 42_160_000 picoseconds.
+		Weight::from_parts(51_798_000, 3991)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -389,8 +419,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenOffers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn cancel_offer() -> Weight {
 		// Proof size: measured `803`, estimated `3991`.
-		// Minimum execution time: 31_041_000 picoseconds.
-		Weight::from_parts(37_924_000, 3991)
+		// Minimum execution time: 32_071_000 picoseconds.
+		Weight::from_parts(38_414_000, 3991)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -407,10 +437,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 64]`.
 	fn on_initialize_expire(n: u32, ) -> Weight {
 		// Proof size: measured `149 + n * (138 ±0)`, estimated `11671 + n * (2557 ±0)`.
-		// Minimum execution time: 8_690_000 picoseconds.
-		Weight::from_parts(86_504_999, 11671)
-			// Standard error: 184_530
-			.saturating_add(Weight::from_parts(14_547_313, 0).saturating_mul(n.into()))
+		// Minimum execution time: 8_932_000 picoseconds.
+		Weight::from_parts(18_380_071, 11671)
+			// Standard error: 74_798
+			.saturating_add(Weight::from_parts(16_557_141, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -422,58 +452,67 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with ParityDB's database weights (the node's database), for tests and mocks.
 impl WeightInfo for () {
 	fn propose() -> Weight {
-		Weight::from_parts(76_316_000, 6120)
+		Weight::from_parts(74_584_000, 6120)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn accept() -> Weight {
-		Weight::from_parts(57_636_000, 20140)
+		Weight::from_parts(61_780_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn propose_signed() -> Weight {
-		Weight::from_parts(158_487_000, 20140)
+		Weight::from_parts(244_946_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn relay_signed() -> Weight {
-		Weight::from_parts(208_397_000, 20140)
+		Weight::from_parts(323_550_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
+	fn relay_many(n: u32, ) -> Weight {
+		Weight::from_parts(1_044_382_493, 3509)
+			.saturating_add(Weight::from_parts(186_978_174, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 19150).saturating_mul(n.into()))
+	}
 	fn reject() -> Weight {
-		Weight::from_parts(40_343_000, 6044)
+		Weight::from_parts(64_443_000, 6044)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn cancel() -> Weight {
-		Weight::from_parts(54_791_000, 20140)
+		Weight::from_parts(82_197_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn report_reading() -> Weight {
-		Weight::from_parts(69_733_000, 20140)
+		Weight::from_parts(77_183_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn report_readings() -> Weight {
-		Weight::from_parts(49_656_000, 20140)
+		Weight::from_parts(55_716_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn close_readings() -> Weight {
-		Weight::from_parts(43_744_000, 20140)
+		Weight::from_parts(47_311_000, 20140)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn settle() -> Weight {
-		Weight::from_parts(716_306_000, 41038)
+		Weight::from_parts(751_335_000, 41038)
 			.saturating_add(ParityDbWeight::get().reads(51_u64))
 			.saturating_add(ParityDbWeight::get().writes(36_u64))
 	}
 	fn on_initialize_settle(n: u32, ) -> Weight {
-		Weight::from_parts(13_140_000, 32640)
-			.saturating_add(Weight::from_parts(850_733_155, 0).saturating_mul(n.into()))
+		Weight::from_parts(13_317_000, 32640)
+			.saturating_add(Weight::from_parts(751_624_298, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(30_u64))
 			.saturating_add(ParityDbWeight::get().reads((21_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(20_u64))
@@ -481,8 +520,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(n.into()))
 	}
 	fn on_initialize_settle_plain(n: u32, ) -> Weight {
-		Weight::from_parts(15_077_000, 21525)
-			.saturating_add(Weight::from_parts(317_415_453, 0).saturating_mul(n.into()))
+		Weight::from_parts(9_442_687_992, 21525)
+			.saturating_add(Weight::from_parts(293_661_398, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().reads((9_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
@@ -490,18 +529,18 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(n.into()))
 	}
 	fn post_offer() -> Weight {
-		Weight::from_parts(50_066_000, 3991)
+		Weight::from_parts(51_798_000, 3991)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn cancel_offer() -> Weight {
-		Weight::from_parts(37_924_000, 3991)
+		Weight::from_parts(38_414_000, 3991)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn on_initialize_expire(n: u32, ) -> Weight {
-		Weight::from_parts(86_504_999, 11671)
-			.saturating_add(Weight::from_parts(14_547_313, 0).saturating_mul(n.into()))
+		Weight::from_parts(18_380_071, 11671)
+			.saturating_add(Weight::from_parts(16_557_141, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
