@@ -15,7 +15,7 @@
 //!    transactions are still arriving (submitting them takes seconds).
 //! 2. **Trades**: `--trades` contracts between the dev community's producers and consumers, each
 //!    through its whole lifecycle, driven by the events: the contract, signed by both parties
-//!    off chain and relayed by the trading center (`relay_signed` in `utility.force_batch`es;
+//!    off chain and relayed by the trading center (`relay_many` of `--proposals-per-tx`;
 //!    `--proposals-by proposers`: `propose_signed` by the producer with the consumer's signed
 //!    acceptance; `--two-step`: `propose`, then `accept` by the consumer), approval votes by
 //!    the session's validators (`vote_many` of `--votes-per-tx` votes, by as few validators as
@@ -25,8 +25,8 @@
 //!    market's block hook. At most `--proposals-per-block` new proposals are offered each
 //!    block, within `MaxOpenContracts` per node and while fewer than `--proposals-in-flight`
 //!    offered ones are still unrecorded, their windows starting five blocks ahead (a relayed
-//!    proposal left in the pool past that start fails with `BadWindow`; batch items that fail
-//!    are counted by error and reported). Rate: settlements divided by the time of the blocks
+//!    proposal left in the pool past that start fails with `BadWindow`; batch items that fail,
+//!    and relayed contracts skipped, are counted by error and reported). Rate: settlements divided by the time of the blocks
 //!    that settled while new proposals were still being offered (the pipeline's steady state,
 //!    every stage competing for the block), or, if fewer contracts entered the pipeline in
 //!    those blocks than settled (the settlements drew on the backlog built before the first
@@ -93,16 +93,16 @@ pub struct ThroughputCmd {
 	#[arg(long)]
 	pub proposals_in_flight: Option<u32>,
 	/// Contracts whose two readings go in one trading-center batch.
-	#[arg(long, default_value_t = 64)]
+	#[arg(long, default_value_t = 128)]
 	pub readings_per_tx: usize,
 	/// Who submits the proposals: `center`, the trading center relaying contracts both parties
-	/// signed (`market.relay_signed`) in `utility.force_batch`es of `--proposals-per-tx`; or
+	/// signed, in `market.relay_many` calls of `--proposals-per-tx`; or
 	/// `proposers`, each producer its own `market.propose_signed` with the consumer's signed
 	/// acceptance.
 	#[arg(long, value_enum, default_value_t = ProposalsBy::Center)]
 	pub proposals_by: ProposalsBy,
-	/// Relayed contracts per trading-center batch.
-	#[arg(long, default_value_t = 64)]
+	/// Relayed contracts per trading-center batch (at most the runtime's `MaxRelaysPerCall`).
+	#[arg(long, default_value_t = 128)]
 	pub proposals_per_tx: usize,
 	/// Transactions per JSON-RPC batch request.
 	#[arg(long, default_value_t = 500)]
@@ -559,7 +559,9 @@ fn weight_ceiling(rpc: &Rpc, genesis: Hash, cmd: &ThroughputCmd) -> Result<(f64,
 	}))?;
 	let accept = weigh(RuntimeCall::Market(pallet_market::Call::accept { id: 0 }))?;
 	// The weights do not depend on the signatures' validity.
-	let propose_signed = weigh(RuntimeCall::Market(pallet_market::Call::propose_signed {
+	let one: pallet_market::RelayedOf<Runtime> = pallet_market::Relayed {
+		proposer: alice.clone(),
+		proposer_signature: sp_core::sr25519::Signature::default().into(),
 		counterparty: bob.clone(),
 		side: Side::Producer,
 		quantity_wh: 10_000,
@@ -568,6 +570,16 @@ fn weight_ceiling(rpc: &Rpc, genesis: Hash, cmd: &ThroughputCmd) -> Result<(f64,
 		window_end: 10,
 		nonce: 0,
 		signature: sp_core::sr25519::Signature::default().into(),
+	};
+	let propose_signed = weigh(RuntimeCall::Market(pallet_market::Call::propose_signed {
+		counterparty: one.counterparty.clone(),
+		side: one.side,
+		quantity_wh: one.quantity_wh,
+		price: one.price,
+		window_start: one.window_start,
+		window_end: one.window_end,
+		nonce: one.nonce,
+		signature: one.signature.clone(),
 	}))?;
 	// A batch's weight shared by its `k` items: what each pays in a full batch.
 	let per_item = |call: RuntimeCall, k: usize| -> Result<Weight> {
@@ -577,24 +589,10 @@ fn weight_ceiling(rpc: &Rpc, genesis: Hash, cmd: &ThroughputCmd) -> Result<(f64,
 	let batch =
 		|calls: Vec<RuntimeCall>| RuntimeCall::Utility(pallet_utility::Call::force_batch { calls });
 	let k = cmd.proposals_per_tx.max(1);
-	let relayed = per_item(
-		batch(vec![
-			RuntimeCall::Market(pallet_market::Call::relay_signed {
-				proposer: alice.clone(),
-				proposer_signature: sp_core::sr25519::Signature::default().into(),
-				counterparty: bob.clone(),
-				side: Side::Producer,
-				quantity_wh: 10_000,
-				price: dpoa_runtime::UNIT,
-				window_start: 10,
-				window_end: 10,
-				nonce: 0,
-				signature: sp_core::sr25519::Signature::default().into(),
-			});
-			k
-		]),
-		k,
-	)?;
+	let contracts = vec![one; k]
+		.try_into()
+		.map_err(|_| "--proposals-per-tx is above the runtime's MaxRelaysPerCall".to_string())?;
+	let relayed = per_item(RuntimeCall::Market(pallet_market::Call::relay_many { contracts }), k)?;
 	let contract = match (cmd.two_step, cmd.proposals_by) {
 		(true, _) => propose.saturating_add(accept),
 		(false, ProposalsBy::Proposers) => propose_signed,
@@ -648,7 +646,7 @@ fn weight_ceiling(rpc: &Rpc, genesis: Hash, cmd: &ThroughputCmd) -> Result<(f64,
 		("market.propose", propose),
 		("market.accept", accept),
 		("market.propose_signed", propose_signed),
-		("market.relay_signed, batched", relayed),
+		("market.relay_many, per contract", relayed),
 		("vote_many approval, 2 votes", vote.saturating_mul(votes)),
 		("vote_many delivery, 2 votes", attest.saturating_mul(votes)),
 		("both readings", readings),
@@ -1001,7 +999,7 @@ impl ThroughputCmd {
 					let signature = nodes[c].0.sign(&acceptance.message());
 					if self.proposals_by == ProposalsBy::Center {
 						let proposer_signature = nodes[p].0.sign(&acceptance.message());
-						relayed.push(RuntimeCall::Market(pallet_market::Call::relay_signed {
+						relayed.push(pallet_market::Relayed {
 							proposer: producer,
 							proposer_signature: proposer_signature.into(),
 							counterparty,
@@ -1012,7 +1010,7 @@ impl ThroughputCmd {
 							window_end: window,
 							nonce,
 							signature: signature.into(),
-						}));
+						});
 						continue;
 					}
 					RuntimeCall::Market(pallet_market::Call::propose_signed {
@@ -1029,8 +1027,11 @@ impl ThroughputCmd {
 				txs.push(signer.sign(rpc, &nodes[p].0, call)?);
 			}
 			for chunk in relayed.chunks(self.proposals_per_tx.max(1)) {
-				let call =
-					RuntimeCall::Utility(pallet_utility::Call::force_batch { calls: chunk.to_vec() });
+				let contracts = chunk
+					.to_vec()
+					.try_into()
+					.map_err(|_| "--proposals-per-tx is above the runtime's MaxRelaysPerCall".to_string())?;
+				let call = RuntimeCall::Market(pallet_market::Call::relay_many { contracts });
 				txs.push(signer.sign(rpc, &dev_pair("Alice"), call)?);
 			}
 			if !txs.is_empty() {
@@ -1050,12 +1051,13 @@ impl ThroughputCmd {
 			for number in seen + 1..=best {
 				for record in rpc.events(rpc.hash_of(number)?)? {
 					let event = match record.event {
-						RuntimeEvent::Market(event) => event,
+						RuntimeEvent::Market(MarketEvent::RelaySkipped { error, .. }) |
 						RuntimeEvent::Utility(pallet_utility::Event::ItemFailed { error }) => {
 							*item_failures.entry(error_name(&error)).or_default() += 1;
 							progress = true;
 							continue;
 						},
+						RuntimeEvent::Market(event) => event,
 						_ => continue,
 					};
 					progress = true;
