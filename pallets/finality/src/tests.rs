@@ -224,20 +224,33 @@ fn an_equivocation_costs_credit_and_the_seat() {
 			Finality::report_equivocation(RuntimeOrigin::signed(account(1)), first, second),
 			DispatchError::BadOrigin
 		);
+	});
+}
 
-		// The report is pruned with its block, and that block's hook is charged for one report;
-		// the others for none.
-		use crate::WeightInfo;
-		use frame_support::traits::Hooks;
-		let charged = |reports| <() as WeightInfo>::on_initialize(reports).saturating_add(<() as WeightInfo>::on_finalize());
-		assert!(charged(1).ref_time() > charged(0).ref_time());
+#[test]
+fn pruning_is_charged_for_the_reports_it_removes() {
+	use crate::{Reported, WeightInfo};
+	use frame_support::traits::Hooks;
+	let charged =
+		|reports| <() as WeightInfo>::on_initialize(reports).saturating_add(<() as WeightInfo>::on_finalize());
+	assert!(charged(1).ref_time() > charged(0).ref_time());
+	let mut ext = new_test_ext();
+	ext.execute_with(|| {
+		run_to(3);
+		let (first, second) = (signed(3, 0, 2, block_hash(2)), signed(3, 0, 2, H256::repeat_byte(0xab)));
+		assert_ok!(Finality::report_equivocation(frame_system::RawOrigin::Authorized.into(), first, second));
 		run_to(18);
-		assert!(crate::Reported::<Test>::contains_key(2, pair(3).public()));
+	});
+	// On a node the report is in the database by the time its block is pruned, blocks later; the
+	// count of removed keys covers what is in the database.
+	ext.commit_all().expect("the test state commits");
+	ext.execute_with(|| {
+		assert!(Reported::<Test>::contains_key(2, pair(3).public()));
 		// Block 19 prunes block 2 (the window is 16).
 		Finality::on_finalize(18);
 		System::initialize(&19, &block_hash(18), &Default::default());
 		assert_eq!(Finality::on_initialize(19), charged(1));
-		assert!(!crate::Reported::<Test>::contains_key(2, pair(3).public()));
+		assert!(!Reported::<Test>::contains_key(2, pair(3).public()));
 		Finality::on_finalize(19);
 		System::initialize(&20, &block_hash(19), &Default::default());
 		assert_eq!(Finality::on_initialize(20), charged(0));
