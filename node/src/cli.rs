@@ -50,6 +50,11 @@ pub enum Subcommand {
 	/// Measure transfers and trade lifecycles per second and the finality lag against a running
 	/// dev node (`scripts/bench-throughput.sh` starts one): `throughput --rpc HOST:PORT`.
 	Throughput(crate::throughput::ThroughputCmd),
+
+	/// Convert a chain spec with a genesis patch into a raw one, building the genesis with the
+	/// native runtime (no 32 MiB limit on the configuration, so 100,000 registered nodes fit):
+	/// `raw-spec --chain SPEC --out RAW`.
+	RawSpec(crate::raw_spec::RawSpecCmd),
 }
 
 /// The `dpoa-node` command line.

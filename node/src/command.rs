@@ -160,6 +160,7 @@ pub fn run() -> sc_cli::Result<()> {
 		},
 		Some(Subcommand::Simulate(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
 		Some(Subcommand::Throughput(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
+		Some(Subcommand::RawSpec(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			runner.run_node_until_exit(|config| async move {

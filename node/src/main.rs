@@ -6,6 +6,7 @@ mod benchmarking;
 mod chain_spec;
 mod cli;
 mod command;
+mod raw_spec;
 mod rpc;
 mod service;
 mod simulate;
