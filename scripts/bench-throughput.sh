@@ -15,8 +15,14 @@
 # COMMUNITY=N runs the node on the dev chain spec with N more registered, funded nodes in
 # genesis (scripts/large-spec.py, their credit 50, below the draw's threshold, so the validators
 # stay the dev community whose keys the tool has): the same load in a community of N more nodes.
-# N = 75,000 works; at 100,000 the genesis patch (37 MB of JSON) is more than the runtime's
-# allocator gives one allocation (32 MiB) and the node stops building genesis.
+# The genesis is built by `dpoa-node raw-spec` with the native runtime: the wasm runtime gets the
+# configuration as one JSON string, and at 100,000 nodes (37 MB) that is more than its allocator
+# gives one allocation (32 MiB).
+# REPLAY=1 keeps the node's database and, after the run, re-executes every block with
+# `dpoa-node benchmark block` (REPLAY_REPEAT times, default 3; trie cache off, as the database
+# weights were measured) and prints, for the blocks of each phase that used at least half the
+# 2 s weight, the execution time against the weight the blocks were charged: how well the
+# weights cover what the blocks cost, in a community of any size.
 # Before repeating the tool's last line the script prints, from the node's log, how long the
 # node took to build the blocks that were full by weight (the weight is 2 s).
 # The tool waits for the node's first block. Needs the built node (scripts/run-dev.sh or scripts/test.sh builds it).
@@ -30,17 +36,20 @@ chain=(--dev)
 if [ -n "${COMMUNITY:-}" ]; then
 	# The dev chain spec of this build (the committed one embeds the runtime it was made with).
 	"$NODE_BIN" build-spec --chain dev --disable-default-bootnode 2>/dev/null >"$work/dev.json"
-	python3 scripts/large-spec.py "$work/dev.json" "$work/spec.json" "$COMMUNITY" 50
+	python3 scripts/large-spec.py "$work/dev.json" "$work/patched.json" "$COMMUNITY" 50
+	"$NODE_BIN" raw-spec --chain "$work/patched.json" --out "$work/spec.json"
+	rm "$work/patched.json"
 	# What --dev implies besides the chain: Alice's keys, authoring, a validator.
 	chain=(--chain "$work/spec.json" --alice --validator --force-authoring
 		--node-key 0000000000000000000000000000000000000000000000000000000000000001)
 fi
-"$NODE_BIN" "${chain[@]}" --tmp --rpc-port "$port" --port 0 --no-prometheus --no-telemetry \
+"$NODE_BIN" "${chain[@]}" --base-path "$work/db" --rpc-port "$port" --port 0 --no-prometheus --no-telemetry \
 	--no-mdns --rpc-max-request-size 64 --rpc-max-response-size 64 --pool-limit 65536 \
 	--pool-kbytes 262144 --pool-type "${POOL_TYPE:-single-state}" \
 	>"$log" 2>&1 &
 node=$!
-trap 'kill $node 2>/dev/null || true; wait $node 2>/dev/null || true; rm -f "$work"/*.json' EXIT
+stop_node() { kill $node 2>/dev/null || true; wait $node 2>/dev/null || true; }
+trap 'stop_node; rm -rf "$work"/*.json "$work/db"' EXIT
 echo "node log: $log" >&2
 if [ -n "${COMMUNITY:-}" ]; then
 	# Building a large genesis takes minutes; the tool waits one for the first block.
@@ -69,4 +78,12 @@ sed -nE 's/.*Prepared block for proposing at ([0-9]+) \(([0-9]+) ms\).*end: HitB
 				printf "%s: %d blocks full by weight (2 s), built in median %d ms, max %d ms\n",
 					phase, n[phase], ms[phase, int((n[phase] + 1) / 2)], ms[phase, n[phase]]
 		}'
+if [ "${REPLAY:-0}" = 1 ]; then
+	stop_node
+	best="$(sed -nE 's/.*Imported #([0-9]+) .*/\1/p' "$log" | tail -1)"
+	echo "re-executing blocks #1..#$best (benchmark block, repeat ${REPLAY_REPEAT:-3})" >&2
+	"$NODE_BIN" benchmark block "${chain[@]:0:2}" --base-path "$work/db" --from 1 --to "$best" \
+		--repeat "${REPLAY_REPEAT:-3}" >"$work/replay.log" 2>&1 || { tail -20 "$work/replay.log"; exit 1; }
+	python3 scripts/replay-report.py "$work/replay.log"
+fi
 tail -n 1 "$work/tool.out"
