@@ -114,6 +114,11 @@ pub struct ThroughputCmd {
 	/// Give up after this many blocks without progress.
 	#[arg(long, default_value_t = 20)]
 	pub stall_blocks: u32,
+	/// Every contract whose id is a multiple of this delivers half its quantity: its producer
+	/// defaults, so its settlement charges a penalty and shares it out (0: every trade is
+	/// fulfilled).
+	#[arg(long, default_value_t = 0)]
+	pub short_every: u64,
 }
 
 /// Who submits the proposals in the trade phase.
@@ -673,6 +678,16 @@ fn weight_ceiling(rpc: &Rpc, genesis: Hash, cmd: &ThroughputCmd) -> Result<(f64,
 }
 
 impl ThroughputCmd {
+	/// What the producer of contract `id` delivers: half the quantity for every
+	/// `--short-every`-th contract, all of it otherwise.
+	fn delivered_wh(&self, id: u64) -> u64 {
+		if self.short_every > 0 && id % self.short_every == 0 {
+			QUANTITY_WH / 2
+		} else {
+			QUANTITY_WH
+		}
+	}
+
 	/// Run the measurement and print the result line.
 	pub fn run(&self) -> Result<()> {
 		let rpc = Rpc { addr: self.rpc.clone() };
@@ -1129,16 +1144,18 @@ impl ThroughputCmd {
 				if self.readings_by == ReadingsBy::Center {
 					center_readings.push(RuntimeCall::Market(pallet_market::Call::report_readings {
 						id,
-						delivered_wh: QUANTITY_WH,
+						delivered_wh: self.delivered_wh(id),
 						consumed_wh: QUANTITY_WH,
 					}));
 					continue;
 				}
-				for (side, who) in [(Side::Producer, p), (Side::Consumer, c)] {
+				for (side, who, quantity_wh) in
+					[(Side::Producer, p, self.delivered_wh(id)), (Side::Consumer, c, QUANTITY_WH)]
+				{
 					let call = RuntimeCall::Market(pallet_market::Call::report_reading {
 						id,
 						side,
-						quantity_wh: QUANTITY_WH,
+						quantity_wh,
 					});
 					txs.push(signer.sign(rpc, &nodes[who].1, call)?);
 				}
@@ -1149,13 +1166,19 @@ impl ThroughputCmd {
 				txs.push(signer.sign(rpc, &dev_pair("Alice"), call)?);
 			}
 			// Each voting validator's votes, `vote_many` calls of `--votes-per-tx`.
-			let verdict = Verdict::Quantities { delivered_wh: QUANTITY_WH, consumed_wh: QUANTITY_WH };
+			// The delivery verdict is what the readings said.
+			let delivered = |id: u64| Verdict::Quantities {
+				delivered_wh: self.delivered_wh(id),
+				consumed_wh: QUANTITY_WH,
+			};
+			let approved = |_: u64| Verdict::Approve;
 			for (kind, polls, verdict) in [
-				(PollKind::Approval, &approval_polls, Verdict::Approve),
-				(PollKind::Delivery, &delivery_polls, verdict),
+				(PollKind::Approval, &approval_polls, &approved as &dyn Fn(u64) -> Verdict),
+				(PollKind::Delivery, &delivery_polls, &delivered),
 			] {
 				for chunk in polls.chunks(self.votes_per_tx.max(1)) {
-					let votes: Vec<(u64, Verdict)> = chunk.iter().map(|id| (*id, verdict)).collect();
+					let votes: Vec<(u64, Verdict)> =
+						chunk.iter().map(|id| (*id, verdict(*id))).collect();
 					for v in &voters {
 						let call = RuntimeCall::Verification(pallet_verification::Call::vote_many {
 							kind,
