@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Throughput of the dev chain (issue #6): starts a fresh `dpoa-node --dev --tmp`, runs the
+# Throughput of the dev chain (issue #6): starts a fresh `dpoa-node --dev` (its database in a
+# temporary directory, removed at the end), runs the
 # load generator `dpoa-node throughput` against it (balance transfers, then complete trade
 # lifecycles; finality lag throughout) and stops the node. The last line is
 #   transfers_per_s=<x> trades_per_s=<y> trade_to_transfer_ratio=<y/x> finality_lag_blocks=<z>
@@ -15,6 +16,8 @@
 # COMMUNITY=N runs the node on the dev chain spec with N more registered, funded nodes in
 # genesis (scripts/large-spec.py, their credit 50, below the draw's threshold, so the validators
 # stay the dev community whose keys the tool has): the same load in a community of N more nodes.
+# The session's validators are k = round(15 % x (20 + N)) of the 20 eligible dev nodes: 3 on the
+# dev chain, all 20 from N = 110, and each poll then needs 14 votes instead of 2.
 # The genesis is built by `dpoa-node raw-spec` with the native runtime: the wasm runtime gets the
 # configuration as one JSON string, and at 100,000 nodes (37 MB) that is more than its allocator
 # gives one allocation (32 MiB).
