@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The validator draw on a node, in communities of different sizes (issue #6: a block's share of
+# the draw must not grow with the community).
+#
+# For each N in COMMUNITIES (default "10 2000 100000") the script builds the dev chain's genesis
+# with N more registered, funded nodes at the default credit, so all of them are eligible for the
+# draw (scripts/large-spec.py without a credit; `dpoa-node raw-spec` builds it natively), and
+# runs a node on it with no load until block END (default 115). The nodes run side by side.
+# MODEL §8 draws k = round(15 % x (20 + N)) validators, at most 256: 5 at N = 10 and 256 from
+# N = 1,687, so N = 2,000 and N = 100,000 make the same draw (256 re-weighings of the serving
+# validators, 256 draws, 256 restored weights: 769 steps) over different trees. The draw starts
+# at block #100, the first of session 1, and takes at most 64 steps a block (MaxDrawStepsPerBlock),
+# so at 256 validators it fills #100..#111 and ends in #112.
+# The drawn validators have no keys, so nothing is attested and finality stays at genesis; the
+# trading center authors the blocks all the same, and nothing else happens in them.
+# The nodes are then stopped and blocks #FROM (default 90)..#END of each database are re-executed
+# with `dpoa-node benchmark block` (trie cache off, as the database weights were measured;
+# REPEAT times each, default 5), alternating between the databases ROUNDS times (default 3) so
+# that the machine's load falls on all of them alike. `scripts/draw-report.py` prints each
+# block's charged weight and execution time at each N and compares the draw's blocks.
+# Needs the built node (scripts/run-dev.sh or scripts/test.sh builds it). Takes about 12 min
+# (100 blocks of 6 s) plus the re-execution.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+read -r -a sizes <<<"${COMMUNITIES:-10 2000 100000}"
+from="${FROM:-90}"
+end="${END:-115}"
+work="$(mktemp -d -t dpoa-draw.XXXXXX)"
+pids=()
+stop_nodes() {
+	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+	pids=()
+}
+trap 'stop_nodes; rm -rf "$work"/*/db "$work"/*/*.json' EXIT
+echo "work directory: $work" >&2
+"$NODE_BIN" build-spec --chain dev --disable-default-bootnode 2>/dev/null >"$work/dev.json"
+index=0
+for n in "${sizes[@]}"; do
+	dir="$work/$n"
+	mkdir -p "$dir"
+	python3 scripts/large-spec.py "$work/dev.json" "$dir/patched.json" "$n"
+	"$NODE_BIN" raw-spec --chain "$dir/patched.json" --out "$dir/spec.json"
+	rm "$dir/patched.json"
+	"$NODE_BIN" --chain "$dir/spec.json" --alice --validator --force-authoring \
+		--node-key "$(printf '%064x' $((index + 1)))" --base-path "$dir/db" \
+		--rpc-port $((9990 + index)) --port 0 --no-prometheus --no-telemetry --no-mdns \
+		>"$dir/node.log" 2>&1 &
+	pids+=($!)
+	index=$((index + 1))
+done
+best() {
+	local header='{"id":1,"jsonrpc":"2.0","method":"chain_getHeader","params":[]}' number
+	number="$( (curl -s -H 'Content-Type: application/json' -d "$header" \
+		"http://127.0.0.1:$1" || true) | sed -nE 's/.*"number":"(0x[0-9a-f]+)".*/\1/p')"
+	echo $((${number:-0}))
+}
+echo "running ${#sizes[@]} nodes to #$end ($(date +%T))" >&2
+while :; do
+	lowest="$end"
+	for i in "${!sizes[@]}"; do
+		kill -0 "${pids[$i]}" 2>/dev/null || { tail -20 "$work/${sizes[$i]}/node.log" >&2; exit 1; }
+		number="$(best $((9990 + i)))"
+		[ "$number" -lt "$lowest" ] && lowest="$number"
+	done
+	[ "$lowest" -ge "$end" ] && break
+	sleep 6
+done
+stop_nodes
+echo "re-executing #$from..#$end, ${ROUNDS:-3} rounds ($(date +%T))" >&2
+reports=()
+for round in $(seq "${ROUNDS:-3}"); do
+	for n in "${sizes[@]}"; do
+		dir="$work/$n"
+		"$NODE_BIN" benchmark block --chain "$dir/spec.json" --base-path "$dir/db" \
+			--from "$from" --to "$end" --repeat "${REPEAT:-5}" >"$dir/replay-$round.log" 2>&1 ||
+			{ tail -20 "$dir/replay-$round.log" >&2; exit 1; }
+		reports+=("$n=$dir/replay-$round.log")
+	done
+done
+python3 scripts/draw-report.py "${reports[@]}"
