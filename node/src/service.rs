@@ -218,6 +218,10 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 			let pool = pool.clone();
 			let xt: sp_runtime::OpaqueExtrinsic = finality_extrinsic(call).into();
 			async move {
+				// Validate at `at`: a pool still at its parent would refuse the attestation of
+				// `at` as from the future. The pool is brought to a new best block as the
+				// attester hears of it, so this waits for milliseconds, at most a second.
+				let _ = pool.ready_at_with_timeout(at, std::time::Duration::from_secs(1)).await;
 				pool.submit_one(at, TransactionSource::Local, xt)
 					.await
 					.map(|_| ())

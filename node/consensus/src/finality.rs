@@ -164,15 +164,25 @@ where
 /// How many blocks below the best one the attester looks for checkpoints to attest.
 const ATTEST_LOOKBACK: u32 = 16;
 
-/// After how many blocks an attestation submitted but not yet on chain is signed and submitted
-/// again (the pool may have dropped it, or the trading center's node never received it).
+/// After how many blocks an attestation the pool accepted but not yet on chain is signed and
+/// submitted again (the pool may have dropped it, or the trading center's node never received
+/// it).
 const RESEND_AFTER: u32 = 4;
 
+/// The best block number from which an attestation submitted at best block `best_number` may
+/// be signed again: [`RESEND_AFTER`] blocks on if the pool `accepted` it; the next block if it
+/// refused it, since no copy of it waits in the pool (a pool one block behind the import
+/// refuses the attestation of the newest block as from the future, and takes it a block
+/// later).
+fn retry_from(accepted: bool, best_number: u32) -> u32 {
+	best_number.saturating_add(if accepted { RESEND_AFTER } else { 1 })
+}
+
 /// Whether one of our validators should sign a checkpoint not yet justified at best block
-/// `best_number`: not if the chain holds its attestation already (`on_chain`), nor if it was
-/// submitted (at best block `sent`) fewer than [`RESEND_AFTER`] blocks ago.
-fn needs_attestation(on_chain: bool, sent: Option<u32>, best_number: u32) -> bool {
-	!on_chain && sent.is_none_or(|at| best_number >= at.saturating_add(RESEND_AFTER))
+/// `best_number`: not if the chain holds its attestation already (`on_chain`), nor before
+/// `retry` ([`retry_from`]) if it was submitted already.
+fn needs_attestation(on_chain: bool, retry: Option<u32>, best_number: u32) -> bool {
+	!on_chain && retry.is_none_or(|from| best_number >= from)
 }
 
 /// Sign and submit attestations of new blocks for every session validator whose key the
@@ -184,8 +194,8 @@ where
 	C::Api: DpoaFinalityApi<B>,
 {
 	let mut imports = client.import_notification_stream();
-	// (validator, number) submitted, with the best block number then: not signed again until
-	// it is on chain, or until `RESEND_AFTER` blocks passed without it reaching the chain.
+	// (validator, number) submitted, with the best block number from which it may be signed
+	// again if it has not reached the chain by then (`retry_from`).
 	let mut submitted: BTreeMap<(ValidatorId, u32), u32> = BTreeMap::new();
 	// The hash each of our validators signed at each recent height: after a reorg it never
 	// signs another block at a height it attested (that would be an equivocation).
@@ -248,9 +258,7 @@ where
 				};
 				let signed = SignedAttestation { attestation, validator: *validator, signature };
 				let result = submit(best, FinalityCall::Attest(signed)).await;
-				// Refused or not, wait before signing it again (the pool refuses a second copy
-				// while the first is still in it).
-				submitted.insert((*validator, number), best_number);
+				submitted.insert((*validator, number), retry_from(result.is_ok(), best_number));
 				match result {
 					Ok(()) => {
 						signed_hashes.insert((*validator, number), hash);
@@ -475,13 +483,22 @@ mod tests {
 	fn a_lost_attestation_is_sent_again_and_one_on_chain_never() {
 		// Never sent: sign it, whatever the highest justified block is.
 		assert!(needs_attestation(false, None, 20));
-		// Sent, not on chain yet: wait RESEND_AFTER blocks, then send again.
-		assert!(!needs_attestation(false, Some(20), 20));
-		assert!(!needs_attestation(false, Some(20), 20 + RESEND_AFTER - 1));
-		assert!(needs_attestation(false, Some(20), 20 + RESEND_AFTER));
+		// Accepted by the pool, not on chain yet: wait RESEND_AFTER blocks, then send again.
+		let accepted = Some(retry_from(true, 20));
+		assert!(!needs_attestation(false, accepted, 20));
+		assert!(!needs_attestation(false, accepted, 20 + RESEND_AFTER - 1));
+		assert!(needs_attestation(false, accepted, 20 + RESEND_AFTER));
 		// On chain: never again.
 		assert!(!needs_attestation(true, None, 20));
-		assert!(!needs_attestation(true, Some(1), 20 + RESEND_AFTER));
+		assert!(!needs_attestation(true, accepted, 20 + RESEND_AFTER));
+	}
+
+	#[test]
+	fn a_refused_attestation_is_sent_again_at_the_next_block() {
+		let refused = Some(retry_from(false, 20));
+		assert!(!needs_attestation(false, refused, 20));
+		assert!(needs_attestation(false, refused, 21));
+		assert!(!needs_attestation(true, refused, 21));
 	}
 
 	#[test]
