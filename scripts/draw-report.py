@@ -6,10 +6,11 @@ Each argument is N=LOG, a `dpoa-node benchmark block` log of the blocks around t
 session 1 on a chain with N more nodes; several logs of one N (rounds) are combined by taking,
 block by block, the median of their execution times. A block belongs to the draw when it was
 charged more than 1 ms above the median of the blocks before #100 (the idle blocks, which carry
-only the hooks). The blocks charged the most are the full ones, 64 draw steps each
-(MaxDrawStepsPerBlock). For each N the script prints the idle and the draw blocks, the full
-draw block's execution time, and its part above an idle block's (the draw's share of a block);
-then the changes of these against the first N with full draw blocks.
+only the hooks). A draw block's *draw part* is its execution time less the median of the idle
+blocks. For each N the script prints the idle and the draw blocks; then, for each N against
+the first N whose draw took more than one block, the draw parts of the blocks both draws have,
+block by block (chains whose draws have the same number of validators do the same kind of steps
+in the same blocks: re-weighings, draws, restored weights).
 
 Usage: draw-report.py N=LOG [N=LOG ...]
 """
@@ -47,7 +48,7 @@ def main() -> None:
         runs.setdefault(int(size), []).append(read(path))
     if not runs:
         sys.exit(__doc__)
-    summary = {}
+    parts: dict[int, dict[int, float]] = {}
     for size, logs in sorted(runs.items()):
         numbers = sorted(set.intersection(*(set(log) for log in logs)))
         took = {b: statistics.median(log[b][0] for log in logs) for b in numbers}
@@ -60,11 +61,9 @@ def main() -> None:
         idle = [b for b in numbers if b not in draw]
         if not draw:
             sys.exit(f"N = {size}: no draw block from #{SESSION_START}")
-        most = max(charged[b] for b in draw)
-        full = [b for b in draw if charged[b] == most]
         idle_took = statistics.median(took[b] for b in idle)
-        full_took = statistics.median(took[b] for b in full)
-        summary[size] = (len(full), full_took, full_took - idle_took, idle_took)
+        parts[size] = {b: took[b] - idle_took for b in draw}
+        largest = max(draw, key=lambda b: parts[size][b])
         print(f"N = {size} ({len(logs)} rounds):")
         print(
             f"  idle blocks: {len(idle)}, charged {ms(baseline)}, executed median {ms(idle_took)}"
@@ -72,24 +71,24 @@ def main() -> None:
         print(
             f"  draw blocks #{draw[0]}..#{draw[-1]}: charged {ms(sum(charged[b] for b in draw))}, "
             f"executed {ms(sum(took[b] for b in draw))} "
-            f"({sum(took[b] for b in draw) / sum(charged[b] for b in draw) * 100:.1f} %)"
-        )
-        print(
-            f"  the fullest ({len(full)}, charged {ms(most)} each): executed median "
-            f"{ms(full_took)}, largest {ms(max(took[b] for b in full))}; "
-            f"above an idle block {ms(full_took - idle_took)}"
+            f"({sum(took[b] for b in draw) / sum(charged[b] for b in draw) * 100:.1f} %); "
+            f"the draw's part {ms(sum(parts[size].values()))}, largest {ms(parts[size][largest])} "
+            f"of {ms(charged[largest] - baseline)} charged above an idle block (#{largest})"
         )
         for b in draw:
-            print(f"    #{b}: executed {ms(took[b])} of {ms(charged[b])} charged")
-    sizes = [size for size in sorted(summary) if summary[size][0] > 1]
+            print(
+                f"    #{b}: executed {ms(took[b])} of {ms(charged[b])} charged; "
+                f"draw part {ms(parts[size][b])} of {ms(charged[b] - baseline)}"
+            )
+    sizes = [size for size in sorted(parts) if len(parts[size]) > 1]
     for size in sizes[1:]:
-        base, now = summary[sizes[0]], summary[size]
-        print(
-            f"full draw block, N = {sizes[0]} -> {size}: executed {ms(base[1])} -> {ms(now[1])} "
-            f"({(now[1] / base[1] - 1) * 100:+.1f} %); the draw's part {ms(base[2])} -> "
-            f"{ms(now[2])} ({(now[2] / base[2] - 1) * 100:+.1f} %); idle block {ms(base[3])} -> "
-            f"{ms(now[3])} ({(now[3] / base[3] - 1) * 100:+.1f} %)"
-        )
+        base, now = parts[sizes[0]], parts[size]
+        common = sorted(set(base) & set(now))
+        print(f"draw parts, N = {sizes[0]} -> {size}, block by block:")
+        for b in common:
+            print(f"    #{b}: {ms(base[b])} -> {ms(now[b])} ({(now[b] / base[b] - 1) * 100:+.0f} %)")
+        before, after = sum(base[b] for b in common), sum(now[b] for b in common)
+        print(f"  all {len(common)}: {ms(before)} -> {ms(after)} ({(after / before - 1) * 100:+.1f} %)")
 
 
 if __name__ == "__main__":
