@@ -35,14 +35,11 @@ stop_nodes() {
 }
 trap 'stop_nodes; rm -rf "$work"/*/db "$work"/*/*.json' EXIT
 echo "work directory: $work" >&2
-"$NODE_BIN" build-spec --chain dev --disable-default-bootnode 2>/dev/null >"$work/dev.json"
 index=0
 for n in "${sizes[@]}"; do
 	dir="$work/$n"
 	mkdir -p "$dir"
-	python3 scripts/large-spec.py "$work/dev.json" "$dir/patched.json" "$n"
-	"$NODE_BIN" raw-spec --chain "$dir/patched.json" --out "$dir/spec.json"
-	rm "$dir/patched.json"
+	large_raw_spec "$dir/spec.json" "$n"
 	"$NODE_BIN" --chain "$dir/spec.json" --alice --validator --force-authoring \
 		--node-key "$(printf '%064x' $((index + 1)))" --base-path "$dir/db" \
 		--rpc-port $((9990 + index)) --port 0 --no-prometheus --no-telemetry --no-mdns \
@@ -50,18 +47,12 @@ for n in "${sizes[@]}"; do
 	pids+=($!)
 	index=$((index + 1))
 done
-best() {
-	local header='{"id":1,"jsonrpc":"2.0","method":"chain_getHeader","params":[]}' number
-	number="$( (curl -s -H 'Content-Type: application/json' -d "$header" \
-		"http://127.0.0.1:$1" || true) | sed -nE 's/.*"number":"(0x[0-9a-f]+)".*/\1/p')"
-	echo $((${number:-0}))
-}
 echo "running ${#sizes[@]} nodes to #$end ($(date +%T))" >&2
 while :; do
 	lowest="$end"
 	for i in "${!sizes[@]}"; do
 		kill -0 "${pids[$i]}" 2>/dev/null || { tail -20 "$work/${sizes[$i]}/node.log" >&2; exit 1; }
-		number="$(best $((9990 + i)))"
+		number="$(best_block $((9990 + i)))"
 		[ "$number" -lt "$lowest" ] && lowest="$number"
 	done
 	[ "$lowest" -ge "$end" ] && break

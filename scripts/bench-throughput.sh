@@ -38,10 +38,7 @@ log="$work/node.log"
 chain=(--dev)
 if [ -n "${COMMUNITY:-}" ]; then
 	# The dev chain spec of this build (the committed one embeds the runtime it was made with).
-	"$NODE_BIN" build-spec --chain dev --disable-default-bootnode 2>/dev/null >"$work/dev.json"
-	python3 scripts/large-spec.py "$work/dev.json" "$work/patched.json" "$COMMUNITY" 50
-	"$NODE_BIN" raw-spec --chain "$work/patched.json" --out "$work/spec.json"
-	rm "$work/patched.json"
+	large_raw_spec "$work/spec.json" "$COMMUNITY" 50
 	# What --dev implies besides the chain: Alice's keys, authoring, a validator.
 	chain=(--chain "$work/spec.json" --alice --validator --force-authoring
 		--node-key 0000000000000000000000000000000000000000000000000000000000000001)
@@ -56,11 +53,8 @@ trap 'stop_node; rm -rf "$work"/*.json "$work/db"' EXIT
 echo "node log: $log" >&2
 if [ -n "${COMMUNITY:-}" ]; then
 	# Building a large genesis takes minutes; the tool waits one for the first block.
-	header='{"id":1,"jsonrpc":"2.0","method":"chain_getHeader","params":[]}'
 	for _ in $(seq 900); do
-		number="$( (curl -s -H 'Content-Type: application/json' -d "$header" \
-			"http://127.0.0.1:$port" || true) | sed -nE 's/.*"number":"(0x[0-9a-f]+)".*/\1/p')"
-		[ -n "$number" ] && [ "$((number))" -gt 0 ] && break
+		[ "$(best_block "$port")" -gt 0 ] && break
 		kill -0 "$node" 2>/dev/null || { tail -20 "$log" >&2; exit 1; }
 		sleep 1
 	done

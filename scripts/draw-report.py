@@ -14,24 +14,17 @@ in the same blocks: re-weighings, draws, restored weights).
 
 Usage: draw-report.py N=LOG [N=LOG ...]
 """
-import re
 import statistics
 import sys
 
-LINE = re.compile(
-    r"Block (\d+) with\s+(\d+) tx used\s+[\d.]+% of its weight \(\s*([\d,]+) of\s+([\d,]+) ns\)"
-)
+from block_log import blocks as read_blocks
+
 SESSION_START = 100
 
 
 def read(path: str) -> dict[int, tuple[int, int]]:
     """Block number -> (execution ns, charged ns)."""
-    blocks = {}
-    for line in open(path):
-        match = LINE.search(line)
-        if match:
-            took, charged = (int(match[i].replace(",", "")) for i in (3, 4))
-            blocks[int(match[1])] = (took, charged)
+    blocks = {number: (took, charged) for number, _, took, charged in read_blocks(path)}
     if not blocks:
         sys.exit(f"{path}: no block lines")
     return blocks

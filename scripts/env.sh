@@ -4,3 +4,23 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/dpoa-target}"
 export PATH="$HOME/.cargo/bin:$PATH"
 NODE_BIN="$CARGO_TARGET_DIR/release/dpoa-node"
 export NODE_BIN
+
+# Writes to OUT the dev chain spec of this build with N more registered, funded nodes
+# (scripts/large-spec.py; CREDIT, if given, is their credit), made raw by `dpoa-node raw-spec`:
+# the wasm runtime cannot build a genesis of 100,000 nodes (its configuration, 37 MB of JSON, is
+# more than the one allocation of 32 MiB its allocator gives).
+large_raw_spec() { # OUT N [CREDIT]
+	"$NODE_BIN" build-spec --chain dev --disable-default-bootnode 2>/dev/null >"$1.dev"
+	python3 scripts/large-spec.py "$1.dev" "$1.patched" "$2" ${3:+"$3"}
+	"$NODE_BIN" raw-spec --chain "$1.patched" --out "$1"
+	rm "$1.dev" "$1.patched"
+}
+
+# The best block number of the node whose JSON-RPC listens on 127.0.0.1:PORT; 0 while it does not
+# answer.
+best_block() { # PORT
+	local header='{"id":1,"jsonrpc":"2.0","method":"chain_getHeader","params":[]}' number
+	number="$( (curl -s -H 'Content-Type: application/json' -d "$header" \
+		"http://127.0.0.1:$1" || true) | sed -nE 's/.*"number":"(0x[0-9a-f]+)".*/\1/p')"
+	echo $((${number:-0}))
+}

@@ -10,24 +10,17 @@ same in a small and a large community means the calls cost no more there than th
 
 Usage: replay-report.py <benchmark-block.log>
 """
-import re
 import statistics
 import sys
 
-LINE = re.compile(
-    r"Block (\d+) with\s+(\d+) tx used\s+[\d.]+% of its weight \(\s*([\d,]+) of\s+([\d,]+) ns\)"
-)
+from block_log import blocks as read_blocks
+
 FULL_NS = 1_000_000_000  # half of the block's 2 s weight
 
 
 def main() -> None:
     phases: dict[str, list[tuple[int, int, int]]] = {}
-    for line in open(sys.argv[1]):
-        match = LINE.search(line)
-        if not match:
-            continue
-        block, txs = int(match[1]), int(match[2])
-        took, charged = (int(match[i].replace(",", "")) for i in (3, 4))
+    for block, txs, took, charged in read_blocks(sys.argv[1]):
         if charged < FULL_NS:
             continue
         phase = "transfers" if txs >= 1000 else "trades"
