@@ -247,6 +247,9 @@ impl pallet_verification::Config for Runtime {
 	type VotingPeriod = ConstU32<20>;
 	/// A validator votes on up to 64 polls a transaction.
 	type MaxVotesPerCall = ConstU32<64>;
+	/// A batch holds the polls of one kind opened in a block, up to 512 (a full block opens
+	/// about 1,000).
+	type MaxBatchPolls = ConstU32<512>;
 	type WeightInfo = pallet_verification::weights::SubstrateWeight<Runtime>;
 }
 

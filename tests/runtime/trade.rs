@@ -226,11 +226,28 @@ fn quorum() -> Vec<AccountId> {
 
 #[test]
 fn batched_trades_run_through_relayed_contracts_vote_many_and_report_readings() {
+	relayed_trades(false);
+}
+
+#[test]
+fn batched_polls_run_trades_through_vote_batch() {
+	relayed_trades(true);
+}
+
+/// Two contracts relayed in one call, voted on with `vote_many`, or, if `batched`, in one
+/// batch per kind with `vote_batch`, read in one batch and settled by the hook.
+fn relayed_trades(batched: bool) {
 	use sp_core::Pair;
 	dev_genesis().execute_with(|| {
 		run_to(1);
 		let issuance = Balances::total_issuance();
 		let center = Sr25519Keyring::Alice.to_account_id();
+		if batched {
+			call(
+				signed(&center),
+				RuntimeCall::Verification(pallet_verification::Call::set_batched_polls { on: true }),
+			);
+		}
 		let (bob, dave) = (Sr25519Keyring::Bob, Sr25519Keyring::Dave);
 		let genesis_hash = System::block_hash(0);
 		// Bob and Dave sign two contracts off chain; the trading center relays both in one call.
@@ -273,15 +290,19 @@ fn batched_trades_run_through_relayed_contracts_vote_many_and_report_readings() 
 		let next = pallet_market::NextContractId::<Runtime>::get();
 		let ids = [next - 2, next - 1];
 		let vote = |kind, verdict| {
+			let batch = (System::block_number(), 0);
+			if batched {
+				assert_eq!(pallet_verification::BatchPolls::<Runtime>::get(kind, batch), ids);
+			}
 			for v in quorum() {
-				let votes = ids.iter().map(|id| (*id, verdict)).collect::<Vec<_>>();
-				call(
-					signed(&v),
-					RuntimeCall::Verification(pallet_verification::Call::vote_many {
-						kind,
-						votes: votes.try_into().unwrap(),
-					}),
-				);
+				let call_of = if batched {
+					let verdicts = vec![verdict; ids.len()].try_into().unwrap();
+					pallet_verification::Call::vote_batch { kind, batch, verdicts }
+				} else {
+					let votes = ids.iter().map(|id| (*id, verdict)).collect::<Vec<_>>();
+					pallet_verification::Call::vote_many { kind, votes: votes.try_into().unwrap() }
+				};
+				call(signed(&v), RuntimeCall::Verification(call_of));
 			}
 			for id in ids {
 				assert!(!pallet_verification::Polls::<Runtime>::contains_key(id, kind), "concluded");

@@ -735,7 +735,9 @@ pub mod pallet {
 		///
 		/// Complexity: `O(1)`.
 		#[pallet::call_index(9)]
-		#[pallet::weight(<T as Config>::WeightInfo::propose_signed())]
+		#[pallet::weight(
+			<T as Config>::WeightInfo::propose_signed().saturating_add(T::Verifier::open_extra_weight())
+		)]
 		#[allow(clippy::too_many_arguments)]
 		pub fn propose_signed(
 			origin: OriginFor<T>,
@@ -781,7 +783,9 @@ pub mod pallet {
 		///
 		/// Complexity: `O(1)`.
 		#[pallet::call_index(10)]
-		#[pallet::weight(<T as Config>::WeightInfo::relay_signed())]
+		#[pallet::weight(
+			<T as Config>::WeightInfo::relay_signed().saturating_add(T::Verifier::open_extra_weight())
+		)]
 		#[allow(clippy::too_many_arguments)]
 		pub fn relay_signed(
 			origin: OriginFor<T>,
@@ -828,7 +832,11 @@ pub mod pallet {
 		///
 		/// Complexity: `O(n)`, `n` the contracts.
 		#[pallet::call_index(12)]
-		#[pallet::weight(<T as Config>::WeightInfo::relay_many(contracts.len() as u32))]
+		#[pallet::weight(
+			<T as Config>::WeightInfo::relay_many(contracts.len() as u32).saturating_add(
+				T::Verifier::open_extra_weight().saturating_mul(contracts.len() as u64),
+			)
+		)]
 		pub fn relay_many(
 			origin: OriginFor<T>,
 			contracts: BoundedVec<RelayedOf<T>, T::MaxRelaysPerCall>,
@@ -879,7 +887,9 @@ pub mod pallet {
 		///
 		/// Complexity: `O(1)`.
 		#[pallet::call_index(1)]
-		#[pallet::weight(<T as Config>::WeightInfo::accept())]
+		#[pallet::weight(
+			<T as Config>::WeightInfo::accept().saturating_add(T::Verifier::open_extra_weight())
+		)]
 		pub fn accept(origin: OriginFor<T>, id: ContractId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut contract = Contracts::<T>::get(id).ok_or(Error::<T>::ContractNotFound)?;
@@ -953,7 +963,9 @@ pub mod pallet {
 		///
 		/// Complexity: `O(1)`.
 		#[pallet::call_index(4)]
-		#[pallet::weight(<T as Config>::WeightInfo::report_reading())]
+		#[pallet::weight(
+			<T as Config>::WeightInfo::report_reading().saturating_add(T::Verifier::open_extra_weight())
+		)]
 		pub fn report_reading(
 			origin: OriginFor<T>,
 			id: ContractId,
@@ -989,7 +1001,9 @@ pub mod pallet {
 		///
 		/// Complexity: `O(1)`.
 		#[pallet::call_index(11)]
-		#[pallet::weight(<T as Config>::WeightInfo::report_readings())]
+		#[pallet::weight(
+			<T as Config>::WeightInfo::report_readings().saturating_add(T::Verifier::open_extra_weight())
+		)]
 		pub fn report_readings(
 			origin: OriginFor<T>,
 			id: ContractId,
@@ -1130,7 +1144,9 @@ pub mod pallet {
 		///
 		/// Complexity: `O(1)`.
 		#[pallet::call_index(8)]
-		#[pallet::weight(<T as Config>::WeightInfo::close_readings())]
+		#[pallet::weight(
+			<T as Config>::WeightInfo::close_readings().saturating_add(T::Verifier::open_extra_weight())
+		)]
 		pub fn close_readings(origin: OriginFor<T>, id: ContractId) -> DispatchResult {
 			ensure_signed(origin)?;
 			let mut contract = Contracts::<T>::get(id).ok_or(Error::<T>::ContractNotFound)?;

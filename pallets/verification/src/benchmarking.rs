@@ -123,6 +123,111 @@ fn votes_on<T: Config>(
 	BoundedVec::truncate_from(subjects.iter().map(|s| (*s, verdict_for(kind))).collect())
 }
 
+/// A session of `v` validators (equal weights) and a batch of `p` polls of `kind`, each on its
+/// own subject at the market's costliest (see [`poll_of_kind_with_votes`]), with no votes yet.
+/// The batch and the validators.
+fn batch_of<T: Config>(
+	p: u32,
+	v: u32,
+	kind: PollKind,
+) -> (BatchId<BlockNumberFor<T>>, alloc::vec::Vec<T::AccountId>) {
+	let weight = 100u128;
+	let validators: alloc::vec::Vec<(T::AccountId, u128)> =
+		(0..v).map(|i| (account("validator", i, 0), weight)).collect();
+	for (who, _) in &validators {
+		T::Credits::benchmark_open_record(who);
+	}
+	let now = frame_system::Pallet::<T>::block_number();
+	let id = (now, 0u32);
+	for _ in 0..p {
+		let subject = T::OnVerdict::benchmark_subject(kind);
+		if !Polls::<T>::contains_key(subject, kind) {
+			<Pallet<T> as Verifier>::open(subject, kind).expect("no poll yet; qed");
+		}
+		// Into the batch, if the runtime opened it on its own.
+		Polls::<T>::mutate(subject, kind, |poll| {
+			if let Some(poll) = poll.as_mut().filter(|poll| poll.batch.is_none()) {
+				let index = BatchPolls::<T>::decode_len(kind, id).unwrap_or(0) as u32;
+				poll.batch = Some(BatchRef { opened: now, page: 0, index });
+				BatchPolls::<T>::append(kind, id, subject);
+			}
+		});
+	}
+	assert_eq!(BatchPolls::<T>::decode_len(kind, id), Some(p as usize));
+	let state = Batch::<T> {
+		session: Session::<T>::get(),
+		deadline: now + T::VotingPeriod::get(),
+		lists: Default::default(),
+		votes: Default::default(),
+	};
+	Batches::<T>::insert(kind, id, state);
+	Validators::<T>::put(BoundedVec::truncate_from(validators.clone()));
+	ValidatorsTotal::<T>::put(weight * v as u128);
+	(id, validators.into_iter().map(|(who, _)| who).collect())
+}
+
+/// The `j`th verdict list on `p` polls of `kind`: list 0 is [`verdict_for`] every poll; the
+/// others differ from it and from each other (as far as approval lists of `p` polls can).
+fn batch_list<T: Config>(p: u32, kind: PollKind, j: u32) -> BoundedVec<Verdict, T::MaxBatchPolls> {
+	// The approval lists are the bits of `j`; those of `p` polls are `2^p`, so from there on
+	// they repeat, all but list 0.
+	let distinct = 1u32.checked_shl(p.min(31)).unwrap_or(u32::MAX).saturating_sub(1).max(1);
+	let bits = if j == 0 { 0 } else { 1 + (j - 1) % distinct };
+	let verdict = |i: u32| match kind {
+		PollKind::Approval if i < 32 && bits & (1 << i) != 0 => Verdict::Reject,
+		PollKind::Approval => Verdict::Approve,
+		PollKind::Delivery if i == 0 => Verdict::Quantities {
+			delivered_wh: 1_000 + u64::from(j),
+			consumed_wh: 1_000,
+		},
+		PollKind::Delivery => verdict_for(kind),
+	};
+	BoundedVec::truncate_from((0..p).map(verdict).collect())
+}
+
+/// Record `who`'s vote of `list` on batch `id`, as [`Pallet::vote_batch`] would without
+/// concluding it.
+fn record_batch_vote<T: Config>(
+	kind: PollKind,
+	id: BatchId<BlockNumberFor<T>>,
+	who: &T::AccountId,
+	list: BoundedVec<Verdict, T::MaxBatchPolls>,
+) {
+	let mut state = Batches::<T>::get(kind, id).expect("open batch; qed");
+	let hash = <T as frame_system::Config>::Hashing::hash_of(&list);
+	let index = match state.lists.iter().position(|(h, _)| *h == hash) {
+		Some(index) => index,
+		None => {
+			state.lists.try_push((hash, 0)).expect("no more lists than validators; qed");
+			BatchLists::<T>::insert((kind, id, hash), list);
+			state.lists.len() - 1
+		},
+	};
+	state.lists[index].1 += 100;
+	state.votes.try_push((who.clone(), index as u32)).expect("no more votes than validators; qed");
+	Batches::<T>::insert(kind, id, state);
+}
+
+/// A batch of `p` polls of `kind` among `v` validators whose last validator's vote of list 0
+/// concludes it, at its costliest: as few others voted list 0 as reach the quorum with it,
+/// and each of the rest voted a list of its own, to be compared poll by poll. The batch, the
+/// concluding list and the last validator.
+fn batch_to_conclude<T: Config>(
+	p: u32,
+	v: u32,
+	kind: PollKind,
+) -> (BatchId<BlockNumberFor<T>>, BoundedVec<Verdict, T::MaxBatchPolls>, T::AccountId) {
+	let (id, validators) = batch_of::<T>(p, v, kind);
+	// ceil(2v/3) voters of list 0 reach 2/3 of the (equal) weights; the last one concludes.
+	let backers = (2 * v).div_ceil(3) - 1;
+	let (last, others) = validators.split_last().expect("v >= 1; qed");
+	for (j, who) in others.iter().enumerate() {
+		let list = if (j as u32) < backers { 0 } else { j as u32 + 1 };
+		record_batch_vote::<T>(kind, id, who, batch_list::<T>(p, kind, list));
+	}
+	(id, batch_list::<T>(p, kind, 0), last.clone())
+}
+
 /// `10^e` nodes, or as many as the tree has room for.
 fn community_size<T: Config>(e: u32) -> u32 {
 	10u32.pow(e).min(T::MaxNodes::get().saturating_sub(PositionCount::<T>::get()))
@@ -142,6 +247,55 @@ mod benchmarks {
 
 		assert_eq!(Params::<T>::get(), params);
 		Ok(())
+	}
+
+	#[benchmark]
+	fn set_batched_polls() -> Result<(), BenchmarkError> {
+		let origin = T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, true);
+
+		assert!(BatchedPolls::<T>::get());
+		Ok(())
+	}
+
+	/// Opening a poll one by one, as the market's benchmarks measure it with the calls that
+	/// open polls.
+	#[benchmark]
+	fn open_single() {
+		BatchedPolls::<T>::put(false);
+
+		#[block]
+		{
+			<Pallet<T> as Verifier>::open(1, PollKind::Approval).expect("no poll yet; qed");
+		}
+
+		assert_eq!(Polls::<T>::get(1, PollKind::Approval).and_then(|p| p.batch), None);
+	}
+
+	/// Opening a poll in a batch at its costliest: the block's open batch is full, so it starts
+	/// the next one. `open_batched - open_single` is what an open adds when polls open in
+	/// batches ([`Verifier::open_extra_weight`]).
+	#[benchmark]
+	fn open_batched() {
+		BatchedPolls::<T>::put(true);
+		// The block the poll opens in (the harness would set it only after this set-up).
+		let now: BlockNumberFor<T> = 1u32.into();
+		frame_system::Pallet::<T>::set_block_number(now);
+		let full =
+			BatchCursor { opened: now, page: 0, session: Session::<T>::get(), len: T::MaxBatchPolls::get() };
+		OpenBatch::<T>::insert(PollKind::Approval, full);
+
+		#[block]
+		{
+			<Pallet<T> as Verifier>::open(1, PollKind::Approval).expect("no poll yet; qed");
+		}
+
+		assert_eq!(
+			Polls::<T>::get(1, PollKind::Approval).and_then(|p| p.batch),
+			Some(BatchRef { opened: now, page: 1, index: 0 })
+		);
 	}
 
 	/// A block in the middle of a session with no draw running.
@@ -371,6 +525,103 @@ mod benchmarks {
 		_(origin as T::RuntimeOrigin, subject, PollKind::Approval, Verdict::Approve);
 
 		assert!(!Polls::<T>::contains_key(subject, PollKind::Approval));
+		assert!(PreviousJudgements::<T>::get().iter().all(|d| d.is_empty()));
+		Ok(())
+	}
+
+	/// A batch vote that does not conclude its batch of `p` delivery polls (the larger
+	/// verdicts to hash and store) among `v` validators: every other validator has voted a
+	/// list of its own, and so does the last one (its list is stored).
+	#[benchmark]
+	fn vote_batch_open(
+		p: Linear<1, { T::MaxBatchPolls::get() }>,
+		v: Linear<2, { T::MaxValidators::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let kind = PollKind::Delivery;
+		let (id, validators) = batch_of::<T>(p, v, kind);
+		let (last, others) = validators.split_last().expect("v >= 2; qed");
+		for (j, who) in others.iter().enumerate() {
+			record_batch_vote::<T>(kind, id, who, batch_list::<T>(p, kind, j as u32 + 1));
+		}
+		let list = batch_list::<T>(p, kind, 0);
+
+		#[extrinsic_call]
+		vote_batch(RawOrigin::Signed(last.clone()), kind, id, list);
+
+		let state = Batches::<T>::get(kind, id).expect("still open");
+		assert_eq!(state.votes.last().map(|(who, _)| who), Some(last));
+		Ok(())
+	}
+
+	/// The batch vote that concludes a batch of `p` approval polls among `v` validators: each
+	/// poll approves a contract (its fees and holds, the costliest verdict), and every
+	/// validator is judged on every poll, a third of them poll by poll.
+	#[benchmark]
+	fn vote_batch(
+		p: Linear<1, { T::MaxBatchPolls::get() }>,
+		v: Linear<1, { T::MaxValidators::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let kind = PollKind::Approval;
+		let (id, list, last) = batch_to_conclude::<T>(p, v, kind);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(last), kind, id, list);
+
+		assert!(!Batches::<T>::contains_key(kind, id));
+		assert_eq!(BatchPolls::<T>::decode_len(kind, id), None);
+		Ok(())
+	}
+
+	/// [`vote_batch`](Pallet::vote_batch) concluding a batch of `p` delivery polls: the market
+	/// records each contract's attested quantities and lists it for settlement.
+	#[benchmark]
+	fn vote_batch_delivery(
+		p: Linear<1, { T::MaxBatchPolls::get() }>,
+		v: Linear<1, { T::MaxValidators::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let kind = PollKind::Delivery;
+		let (id, list, last) = batch_to_conclude::<T>(p, v, kind);
+
+		#[extrinsic_call]
+		vote_batch(RawOrigin::Signed(last), kind, id, list);
+
+		assert!(!Batches::<T>::contains_key(kind, id));
+		Ok(())
+	}
+
+	/// The trading center decides a batch of `p` approval polls of the previous session after
+	/// its deadline, each of the `v` validators having voted a list of its own (none the
+	/// decision): each is judged poll by poll, and its pending judgements (in both tallies, as
+	/// it serves again) and the new ones are written to its credit record.
+	#[benchmark]
+	fn decide_batch(
+		p: Linear<1, { T::MaxBatchPolls::get() }>,
+		v: Linear<1, { T::MaxValidators::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let kind = PollKind::Approval;
+		let (id, validators) = batch_of::<T>(p, v, kind);
+		for (j, who) in validators.iter().enumerate() {
+			record_batch_vote::<T>(kind, id, who, batch_list::<T>(p, kind, j as u32 + 1));
+		}
+		Batches::<T>::mutate(kind, id, |state| {
+			if let Some(state) = state {
+				state.deadline = Zero::zero();
+			}
+		});
+		let tally = BoundedVec::truncate_from(
+			(0..v).map(|_| StreakDelta { reset: false, correct: 3 }).collect::<alloc::vec::Vec<_>>(),
+		);
+		PreviousValidators::<T>::put(Validators::<T>::get());
+		PreviousJudgements::<T>::put(tally.clone());
+		Judgements::<T>::put(tally);
+		Session::<T>::mutate(|s| *s += 1);
+		frame_system::Pallet::<T>::set_block_number(10u32.into());
+		let origin = T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, kind, id, batch_list::<T>(p, kind, 0));
+
+		assert!(!Batches::<T>::contains_key(kind, id));
 		assert!(PreviousJudgements::<T>::get().iter().all(|d| d.is_empty()));
 		Ok(())
 	}

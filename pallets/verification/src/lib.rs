@@ -63,6 +63,7 @@ extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 pub mod runtime_api;
@@ -83,7 +84,7 @@ use frame_support::{
 	weights::WeightMeter,
 };
 use sp_runtime::{
-	traits::{Saturating, Zero},
+	traits::{Hash, Saturating, Zero},
 	Perbill,
 };
 
@@ -164,8 +165,76 @@ pub struct Poll<T: Config> {
 	pub session: u32,
 	/// The last block in which they can vote.
 	pub deadline: BlockNumberFor<T>,
-	/// The votes so far: validator, verdict, its weight.
+	/// The votes so far: validator, verdict, its weight (none on a poll in a batch, whose
+	/// votes are its batch's).
 	pub votes: BoundedVec<(T::AccountId, Verdict, u128), T::MaxValidators>,
+	/// The batch it is voted on in, if any ([`Pallet::vote_batch`]).
+	pub batch: Option<BatchRef<BlockNumberFor<T>>>,
+}
+
+/// A batch: the polls of one kind opened in one block for one session, at most
+/// `MaxBatchPolls` of them, voted on together with [`Pallet::vote_batch`]. It is named by the
+/// poll kind and a [`BatchId`].
+pub type BatchId<BlockNumber> = (BlockNumber, u32);
+
+/// Where a poll is in its batch.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct BatchRef<BlockNumber> {
+	/// The block its batch opened in.
+	pub opened: BlockNumber,
+	/// Which of that block's batches of its kind it is in (the first is 0).
+	pub page: u32,
+	/// Its place in the batch: the index of its verdict in a batch vote.
+	pub index: u32,
+}
+
+impl<BlockNumber: Copy> BatchRef<BlockNumber> {
+	/// The batch's id.
+	pub fn id(&self) -> BatchId<BlockNumber> {
+		(self.opened, self.page)
+	}
+}
+
+/// The batch being filled for a kind of poll.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct BatchCursor<BlockNumber> {
+	/// The block it opened in.
+	pub opened: BlockNumber,
+	/// Its page in that block.
+	pub page: u32,
+	/// The session whose validators vote on it.
+	pub session: u32,
+	/// How many polls it has.
+	pub len: u32,
+}
+
+/// An open batch: the votes on it so far, by distinct verdict list.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct Batch<T: Config> {
+	/// The session whose validators vote.
+	pub session: u32,
+	/// The last block in which they can vote.
+	pub deadline: BlockNumberFor<T>,
+	/// Each distinct verdict list voted so far ([`BatchLists`] holds it): its hash and the
+	/// weight of the validators who voted it.
+	pub lists: BoundedVec<(T::Hash, u128), T::MaxValidators>,
+	/// Who voted, each with the index of its list in `lists`.
+	pub votes: BoundedVec<(T::AccountId, u32), T::MaxValidators>,
 }
 
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -176,7 +245,7 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -212,6 +281,9 @@ pub mod pallet {
 		/// The most votes one [`Pallet::vote_many`] call casts.
 		#[pallet::constant]
 		type MaxVotesPerCall: Get<u32>;
+		/// The most polls in a batch; a block's further polls of the kind start another.
+		#[pallet::constant]
+		type MaxBatchPolls: Get<u32>;
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
 	}
@@ -295,6 +367,57 @@ pub mod pallet {
 	pub type Polls<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, u64, Twox64Concat, PollKind, Poll<T>, OptionQuery>;
 
+	/// Whether new polls open in batches, voted on with [`Pallet::vote_batch`] (one vote per
+	/// validator and batch, whatever the batch's size), rather than one by one. A poll keeps
+	/// the way it opened with to the end.
+	#[pallet::storage]
+	pub type BatchedPolls<T> = StorageValue<_, bool, ValueQuery>;
+
+	/// The batch being filled for each kind of poll.
+	#[pallet::storage]
+	pub type OpenBatch<T: Config> =
+		StorageMap<_, Twox64Concat, PollKind, BatchCursor<BlockNumberFor<T>>, OptionQuery>;
+
+	/// Open batches, by kind and id.
+	#[pallet::storage]
+	pub type Batches<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		PollKind,
+		Twox64Concat,
+		BatchId<BlockNumberFor<T>>,
+		Batch<T>,
+		OptionQuery,
+	>;
+
+	/// The subjects of each open batch's polls, in order (a poll is added with a storage
+	/// append, which reads nothing; [`OpenBatch`] keeps it within `MaxBatchPolls`).
+	#[pallet::storage]
+	#[pallet::unbounded]
+	pub type BatchPolls<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		PollKind,
+		Twox64Concat,
+		BatchId<BlockNumberFor<T>>,
+		alloc::vec::Vec<u64>,
+		ValueQuery,
+	>;
+
+	/// The distinct verdict lists voted on each open batch, by hash (not the one that
+	/// concludes it, which its vote carries).
+	#[pallet::storage]
+	pub type BatchLists<T: Config> = StorageNMap<
+		_,
+		(
+			NMapKey<Twox64Concat, PollKind>,
+			NMapKey<Twox64Concat, BatchId<BlockNumberFor<T>>>,
+			NMapKey<Identity, T::Hash>,
+		),
+		BoundedVec<Verdict, T::MaxBatchPolls>,
+		OptionQuery,
+	>;
+
 	/// Nodes drawn by the pending draw (their weight is out of the tree).
 	#[pallet::storage]
 	pub type Drawn<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, (), OptionQuery>;
@@ -375,6 +498,56 @@ pub mod pallet {
 			/// What was voted on.
 			kind: PollKind,
 		},
+		/// The admin switched batched polls on or off.
+		BatchedPollsSet {
+			/// Whether new polls open in batches.
+			on: bool,
+		},
+		/// A batch of polls opened; its polls follow ([`Event::PollOpened`]).
+		BatchOpened {
+			/// What is voted on.
+			kind: PollKind,
+			/// The batch.
+			batch: BatchId<BlockNumberFor<T>>,
+			/// The session whose validators vote.
+			session: u32,
+			/// The last block to vote in.
+			deadline: BlockNumberFor<T>,
+		},
+		/// A validator voted on a batch.
+		BatchVoted {
+			/// What is voted on.
+			kind: PollKind,
+			/// The batch.
+			batch: BatchId<BlockNumberFor<T>>,
+			/// The validator.
+			who: T::AccountId,
+			/// The hash of its verdict list.
+			list: T::Hash,
+		},
+		/// A batch ended: a verdict list reached 2/3 of the session's validator weight, or the
+		/// trading center decided it after the deadline. Its polls that were still open
+		/// concluded ([`Event::PollConcluded`] each).
+		BatchConcluded {
+			/// What was voted on.
+			kind: PollKind,
+			/// The batch.
+			batch: BatchId<BlockNumberFor<T>>,
+			/// How many of its polls concluded.
+			concluded: u32,
+			/// The trading center decided it.
+			by_trading_center: bool,
+		},
+		/// The market could not apply a batch's verdict to one of its polls: nothing of it was
+		/// kept, and the poll left its batch, to be voted on or decided on its own.
+		PollUnbatched {
+			/// The contract.
+			subject: u64,
+			/// What is voted on.
+			kind: PollKind,
+			/// The market's error.
+			error: DispatchError,
+		},
 		/// A vote of a [`Pallet::vote_many`] call could not be cast; nothing of it was kept.
 		VoteSkipped {
 			/// The contract.
@@ -409,6 +582,13 @@ pub mod pallet {
 		PollStillOpen,
 		/// The verdict does not answer this kind of poll.
 		VerdictDoesNotFit,
+		/// The poll is in a batch: vote with [`Pallet::vote_batch`], decide with
+		/// [`Pallet::decide_batch`].
+		PollInBatch,
+		/// No such batch is open.
+		BatchNotFound,
+		/// A batch vote must give one verdict for each of the batch's polls, in order.
+		WrongBatchLength,
 	}
 
 	/// Genesis: the draw's parameters; the first validators are drawn at genesis from the
@@ -420,6 +600,8 @@ pub mod pallet {
 		pub ratio_percent: u32,
 		/// The eligibility threshold (0: the default, 90).
 		pub threshold: Credit,
+		/// Whether polls open in batches ([`BatchedPolls`]).
+		pub batched_polls: bool,
 		#[serde(skip)]
 		#[allow(missing_docs)]
 		pub _config: core::marker::PhantomData<T>,
@@ -437,6 +619,7 @@ pub mod pallet {
 			}
 			Pallet::<T>::validate(&params).expect("genesis draw parameters must be valid");
 			Params::<T>::put(params);
+			BatchedPolls::<T>::put(self.batched_polls);
 			// Nodes that joined in earlier genesis builds were weighed with the default
 			// threshold; weigh them again.
 			for position in 1..=PositionCount::<T>::get() {
@@ -521,9 +704,10 @@ pub mod pallet {
 		/// - `subject`, `kind`: the poll.
 		/// - `verdict`: `Approve`/`Reject` on an approval poll, `Quantities` on a delivery poll.
 		///
-		/// Errors: [`Error::VerdictDoesNotFit`], [`Error::PollNotFound`], [`Error::PollClosed`],
-		/// [`Error::NotValidator`], [`Error::AlreadyVoted`], and the market's error if it cannot
-		/// apply the verdict. Emits [`Event::Voted`], and [`Event::PollConcluded`] at quorum.
+		/// Errors: [`Error::VerdictDoesNotFit`], [`Error::PollNotFound`], [`Error::PollInBatch`],
+		/// [`Error::PollClosed`], [`Error::NotValidator`], [`Error::AlreadyVoted`], and the
+		/// market's error if it cannot apply the verdict. Emits [`Event::Voted`], and
+		/// [`Event::PollConcluded`] at quorum.
 		///
 		/// Complexity: `O(V)`, `V` the session's number of validators, which the weight is
 		/// charged for ([`Pallet::validator_count`]): only an open poll of the current session
@@ -540,6 +724,7 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			ensure!(verdict.fits(kind), Error::<T>::VerdictDoesNotFit);
 			let poll = Polls::<T>::get(subject, kind).ok_or(Error::<T>::PollNotFound)?;
+			ensure!(poll.batch.is_none(), Error::<T>::PollInBatch);
 			ensure!(Self::is_open(&poll), Error::<T>::PollClosed);
 			let weight =
 				<Self as ValidatorSet<_>>::validator_weight(&who).ok_or(Error::<T>::NotValidator)?;
@@ -561,7 +746,7 @@ pub mod pallet {
 		/// - Origin: `AdminOrigin` (the trading center).
 		/// - `subject`, `kind`: the poll; `verdict`: the decision.
 		///
-		/// Errors: [`Error::VerdictDoesNotFit`], [`Error::PollNotFound`],
+		/// Errors: [`Error::VerdictDoesNotFit`], [`Error::PollNotFound`], [`Error::PollInBatch`],
 		/// [`Error::PollStillOpen`], and the market's error if it cannot apply the verdict.
 		/// Emits [`Event::PollConcluded`].
 		///
@@ -578,6 +763,7 @@ pub mod pallet {
 			T::AdminOrigin::ensure_origin(origin)?;
 			ensure!(verdict.fits(kind), Error::<T>::VerdictDoesNotFit);
 			let poll = Polls::<T>::get(subject, kind).ok_or(Error::<T>::PollNotFound)?;
+			ensure!(poll.batch.is_none(), Error::<T>::PollInBatch);
 			ensure!(!Self::is_open(&poll), Error::<T>::PollStillOpen);
 			Self::conclude(subject, kind, poll, verdict, true)
 		}
@@ -586,16 +772,16 @@ pub mod pallet {
 		/// each `(subject, verdict)` of `votes`, in order, for one transaction's overhead, one
 		/// read of the session's validators and one update of its tally of judgements.
 		///
-		/// A vote that cannot be cast (its poll is not found or closed, the caller has voted on
-		/// it, or the market cannot apply the verdict it concludes with) is skipped with
+		/// A vote that cannot be cast (its poll is not found, closed or in a batch, the caller
+		/// has voted on it, or the market cannot apply the verdict it concludes with) is skipped with
 		/// everything it did undone, and reported with [`Event::VoteSkipped`]; the others stand.
 		///
 		/// - Origin: signed, a validator of the current session.
 		/// - `kind`: the kind of every poll voted on.
 		/// - `votes`: `(subject, verdict)` pairs, at most `MaxVotesPerCall`.
 		///
-		/// Errors, with nothing changed: [`Error::VerdictDoesNotFit`] if any verdict does not
-		/// answer `kind`, [`Error::NotValidator`]. Emits, per vote, [`Event::Voted`], and
+		/// Errors: [`Error::VerdictDoesNotFit`] if any verdict does not answer `kind`,
+		/// [`Error::NotValidator`], with nothing changed. Emits, per vote, [`Event::Voted`], and
 		/// [`Event::PollConcluded`] at quorum, or [`Event::VoteSkipped`].
 		///
 		/// Complexity: `O(n * V)`, `n` the votes and `V` the session's number of validators:
@@ -626,6 +812,7 @@ pub mod pallet {
 			for (subject, verdict) in votes {
 				let cast = frame_support::storage::with_storage_layer(|| {
 					let poll = Polls::<T>::get(subject, kind).ok_or(Error::<T>::PollNotFound)?;
+					ensure!(poll.batch.is_none(), Error::<T>::PollInBatch);
 					ensure!(
 						poll.session == session && now <= poll.deadline,
 						Error::<T>::PollClosed
@@ -660,6 +847,135 @@ pub mod pallet {
 				Judgements::<T>::put(BoundedVec::truncate_from(tally));
 			}
 			Ok(Some(Self::vote_many_weight(kind, count, open)).into())
+		}
+
+		/// Vote on a batch of polls as a validator of its session: one verdict for each of
+		/// the batch's polls, in the batch's order ([`BatchPolls`]; a cancelled poll's verdict
+		/// is ignored). Validators who give the same list back it together; when the weight
+		/// behind one list reaches 2/3 of the session's validator weight, the batch concludes:
+		/// each of its polls still open concludes with its verdict in that list (the market is
+		/// told), and every validator of the session is judged on each of them (MODEL §5: a
+		/// validator who voted that list is right on all of them, one who voted another list
+		/// is judged poll by poll, one who has not voted is wrong), in the session's tally.
+		///
+		/// - Origin: signed, a validator of the batch's session.
+		/// - `kind`, `batch`: the batch ([`Event::BatchOpened`], [`Poll::batch`]).
+		/// - `verdicts`: one per poll of the batch.
+		///
+		/// Errors: [`Error::VerdictDoesNotFit`], [`Error::NotValidator`],
+		/// [`Error::BatchNotFound`], [`Error::PollClosed`], [`Error::AlreadyVoted`],
+		/// [`Error::WrongBatchLength`], with nothing changed. Emits [`Event::BatchVoted`]; at quorum
+		/// [`Event::PollConcluded`] for each poll concluded (or [`Event::PollUnbatched`] for one
+		/// whose verdict the market cannot apply) and [`Event::BatchConcluded`].
+		///
+		/// Complexity: a vote that does not conclude is `O(p + V)`, `p` the batch's polls and
+		/// `V` the session's validators, and is refunded down to that
+		/// ([`Pallet::vote_batch_weight`]); the concluding one is charged for concluding every
+		/// poll of the batch and judging every validator on each.
+		#[pallet::call_index(4)]
+		#[pallet::weight(Pallet::<T>::vote_batch_weight(*kind, verdicts.len() as u32, true))]
+		pub fn vote_batch(
+			origin: OriginFor<T>,
+			kind: PollKind,
+			batch: BatchId<BlockNumberFor<T>>,
+			verdicts: BoundedVec<Verdict, T::MaxBatchPolls>,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			ensure!(verdicts.iter().all(|v| v.fits(kind)), Error::<T>::VerdictDoesNotFit);
+			let weight =
+				<Self as ValidatorSet<_>>::validator_weight(&who).ok_or(Error::<T>::NotValidator)?;
+			let mut state = Batches::<T>::get(kind, batch).ok_or(Error::<T>::BatchNotFound)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(
+				state.session == Session::<T>::get() && now <= state.deadline,
+				Error::<T>::PollClosed
+			);
+			ensure!(state.votes.iter().all(|(v, _)| v != &who), Error::<T>::AlreadyVoted);
+			let len = BatchPolls::<T>::decode_len(kind, batch).unwrap_or(0);
+			ensure!(verdicts.len() == len, Error::<T>::WrongBatchLength);
+			let hash = T::Hashing::hash_of(&verdicts);
+			let (list, new) = match state.lists.iter().position(|(h, _)| *h == hash) {
+				Some(list) => (list, false),
+				None => {
+					// Every voter is a validator, so there are no more lists than validators.
+					state.lists.try_push((hash, 0)).map_err(|_| Error::<T>::NotValidator)?;
+					(state.lists.len() - 1, true)
+				},
+			};
+			state.votes.try_push((who.clone(), list as u32)).map_err(|_| Error::<T>::NotValidator)?;
+			let backing = state.lists.get_mut(list).map(|(_, w)| {
+				*w = w.saturating_add(weight);
+				*w
+			});
+			Self::deposit_event(Event::BatchVoted { kind, batch, who, list: hash });
+			let total = ValidatorsTotal::<T>::get();
+			let backing = backing.unwrap_or_default();
+			if total > 0 && backing.saturating_mul(3) >= total.saturating_mul(2) {
+				Self::conclude_batch(kind, batch, state, &verdicts, false);
+				Ok(().into())
+			} else {
+				if new {
+					BatchLists::<T>::insert((kind, batch, hash), verdicts);
+				}
+				Batches::<T>::insert(kind, batch, state);
+				Ok(Some(Self::vote_batch_weight(kind, len as u32, false)).into())
+			}
+		}
+
+		/// Decide a batch whose voting is over without a quorum (MODEL §3 step 4): each of its
+		/// polls still open concludes with its verdict in `verdicts`, and the validators of the
+		/// batch's session are judged against them poll by poll: in the tally for a batch of
+		/// the current session; for an earlier one, in their credit records at once (with what
+		/// is pending for them).
+		///
+		/// - Origin: `AdminOrigin` (the trading center).
+		/// - `kind`, `batch`: the batch; `verdicts`: one per poll of the batch, in order.
+		///
+		/// Errors: [`Error::VerdictDoesNotFit`], [`Error::BatchNotFound`],
+		/// [`Error::PollStillOpen`], [`Error::WrongBatchLength`], with nothing changed. Emits
+		/// [`Event::PollConcluded`] for each poll concluded (or [`Event::PollUnbatched`]) and
+		/// [`Event::BatchConcluded`].
+		///
+		/// Complexity: `O(p * V)`, `p` the batch's polls and `V` the validators, charged for
+		/// `MaxValidators` validators who each voted a different list, in a past session
+		/// (a credit record written per validator).
+		#[pallet::call_index(5)]
+		#[pallet::weight(Pallet::<T>::decide_batch_weight(verdicts.len() as u32))]
+		pub fn decide_batch(
+			origin: OriginFor<T>,
+			kind: PollKind,
+			batch: BatchId<BlockNumberFor<T>>,
+			verdicts: BoundedVec<Verdict, T::MaxBatchPolls>,
+		) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			ensure!(verdicts.iter().all(|v| v.fits(kind)), Error::<T>::VerdictDoesNotFit);
+			let state = Batches::<T>::get(kind, batch).ok_or(Error::<T>::BatchNotFound)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(
+				state.session != Session::<T>::get() || now > state.deadline,
+				Error::<T>::PollStillOpen
+			);
+			let len = BatchPolls::<T>::decode_len(kind, batch).unwrap_or(0);
+			ensure!(verdicts.len() == len, Error::<T>::WrongBatchLength);
+			Self::conclude_batch(kind, batch, state, &verdicts, true);
+			Ok(())
+		}
+
+		/// Switch batched polls on or off: whether the polls opened from now on are voted on in
+		/// batches ([`Pallet::vote_batch`]) or one by one ([`Pallet::vote`],
+		/// [`Pallet::vote_many`]). Open polls keep the way they opened with.
+		///
+		/// - Origin: `AdminOrigin` (the trading center, when its validators' software votes on
+		///   batches).
+		///
+		/// Emits [`Event::BatchedPollsSet`].
+		#[pallet::call_index(6)]
+		#[pallet::weight(<T as Config>::WeightInfo::set_batched_polls())]
+		pub fn set_batched_polls(origin: OriginFor<T>, on: bool) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			BatchedPolls::<T>::put(on);
+			Self::deposit_event(Event::BatchedPollsSet { on });
+			Ok(())
 		}
 	}
 }
@@ -811,6 +1127,162 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// What a [`Pallet::vote_batch`] of `polls` verdicts on a batch of `kind` is charged:
+	/// before it runs (`concluding`), as the vote that concludes the batch; after a vote that
+	/// does not, what that vote costs. At the session's number of validators.
+	pub fn vote_batch_weight(kind: PollKind, polls: u32, concluding: bool) -> Weight {
+		let v = Self::validator_count();
+		match (concluding, kind) {
+			(false, _) => <T as Config>::WeightInfo::vote_batch_open(polls, v),
+			(true, PollKind::Approval) => <T as Config>::WeightInfo::vote_batch(polls, v),
+			(true, PollKind::Delivery) => <T as Config>::WeightInfo::vote_batch_delivery(polls, v),
+		}
+	}
+
+	/// What a [`Pallet::decide_batch`] of `polls` verdicts is charged: `MaxValidators` of a
+	/// past session, each of whom voted a list of its own.
+	pub fn decide_batch_weight(polls: u32) -> Weight {
+		<T as Config>::WeightInfo::decide_batch(polls, T::MaxValidators::get())
+	}
+
+	/// Put a poll of `kind` on `subject`, opening now for `session`, in the batch being
+	/// filled (or a new one) and return its place.
+	fn enter_batch(
+		subject: u64,
+		kind: PollKind,
+		session: u32,
+		deadline: BlockNumberFor<T>,
+	) -> BatchRef<BlockNumberFor<T>> {
+		let now = frame_system::Pallet::<T>::block_number();
+		let (page, index) = match OpenBatch::<T>::get(kind) {
+			Some(open) if open.opened == now && open.session == session => {
+				if open.len < T::MaxBatchPolls::get() {
+					(open.page, open.len)
+				} else {
+					(open.page.saturating_add(1), 0)
+				}
+			},
+			// Later polls of this block for another session (it changed in this block) start
+			// after the block's batches for the earlier one.
+			Some(open) if open.opened == now => (open.page.saturating_add(1), 0),
+			_ => (0, 0),
+		};
+		let batch = (now, page);
+		if index == 0 {
+			let state = Batch::<T> {
+				session,
+				deadline,
+				lists: Default::default(),
+				votes: Default::default(),
+			};
+			Batches::<T>::insert(kind, batch, state);
+			Self::deposit_event(Event::BatchOpened { kind, batch, session, deadline });
+		}
+		BatchPolls::<T>::append(kind, batch, subject);
+		let len = index.saturating_add(1);
+		OpenBatch::<T>::insert(kind, BatchCursor { opened: now, page, session, len });
+		BatchRef { opened: now, page, index }
+	}
+
+	/// End a batch with `verdicts` (one per poll, in order): conclude each of its polls
+	/// still open, judge the session's validators on them, and remove the batch.
+	fn conclude_batch(
+		kind: PollKind,
+		id: BatchId<BlockNumberFor<T>>,
+		state: Batch<T>,
+		verdicts: &[Verdict],
+		by_trading_center: bool,
+	) {
+		let subjects = BatchPolls::<T>::take(kind, id);
+		Batches::<T>::remove(kind, id);
+		// Concluded in the block it opened in: the block's next polls start a new batch, not
+		// this one's id again.
+		OpenBatch::<T>::mutate(kind, |open| {
+			if let Some(open) = open.as_mut().filter(|open| (open.opened, open.page) == id) {
+				open.len = T::MaxBatchPolls::get();
+			}
+		});
+		// The places of the polls concluded.
+		let mut concluded = alloc::vec::Vec::new();
+		for (index, (subject, verdict)) in subjects.iter().zip(verdicts).enumerate() {
+			let Some(poll) = Polls::<T>::get(subject, kind) else { continue };
+			if poll.batch.map(|b| b.id()) != Some(id) {
+				// Cancelled, and a poll of a later batch opened on the subject since.
+				continue;
+			}
+			let applied = frame_support::storage::with_storage_layer(|| {
+				Polls::<T>::remove(subject, kind);
+				T::OnVerdict::on_verdict(*subject, kind, *verdict)
+			});
+			match applied {
+				Ok(()) => {
+					concluded.push(index);
+					Self::deposit_event(Event::PollConcluded {
+						subject: *subject,
+						kind,
+						verdict: *verdict,
+						by_trading_center,
+					});
+				},
+				Err(error) => {
+					Polls::<T>::insert(subject, kind, Poll::<T> { batch: None, ..poll });
+					Self::deposit_event(Event::PollUnbatched { subject: *subject, kind, error });
+				},
+			}
+		}
+		// Each voted list: the one concluding the batch, or another one, to be compared poll
+		// by poll.
+		enum List<V> {
+			Concluding,
+			Other(V),
+			Missing,
+		}
+		let concluding = T::Hashing::hash_of(&verdicts);
+		let lists: alloc::vec::Vec<_> = state
+			.lists
+			.iter()
+			.map(|(hash, _)| {
+				if *hash == concluding {
+					BatchLists::<T>::remove((kind, id, *hash));
+					List::Concluding
+				} else {
+					BatchLists::<T>::take((kind, id, *hash)).map_or(List::Missing, List::Other)
+				}
+			})
+			.collect();
+		let count = concluded.len() as u32;
+		let judgements = |who: &T::AccountId| {
+			if count == 0 {
+				return StreakDelta::default();
+			}
+			let list = state.votes.iter().find(|(v, _)| v == who).map(|(_, l)| *l as usize);
+			match list.and_then(|l| lists.get(l)) {
+				Some(List::Concluding) => StreakDelta { reset: false, correct: count },
+				Some(List::Other(list)) => {
+					let mut judgements = StreakDelta::default();
+					for &i in &concluded {
+						judgements.judge(list.get(i) == verdicts.get(i));
+					}
+					judgements
+				},
+				Some(List::Missing) => {
+					defensive!("every list voted on an open batch is stored");
+					StreakDelta::judged(false)
+				},
+				// No vote: wrong on every poll.
+				None => StreakDelta::judged(false),
+			}
+		};
+		let voters = || state.votes.iter().map(|(v, _)| v.clone()).collect();
+		Self::judge_session(state.session, voters, judgements);
+		Self::deposit_event(Event::BatchConcluded {
+			kind,
+			batch: id,
+			concluded: count,
+			by_trading_center,
+		});
+	}
+
 	/// Whether validators can still vote on `poll`.
 	pub fn is_open(poll: &Poll<T>) -> bool {
 		poll.session == Session::<T>::get() &&
@@ -886,37 +1358,53 @@ impl<T: Config> Pallet<T> {
 		verdict: Verdict,
 		by_trading_center: bool,
 	) {
-		let session = Session::<T>::get();
 		let correct = |validator: &T::AccountId| {
-			poll.votes.iter().any(|(v, vote, _)| v == validator && *vote == verdict)
+			StreakDelta::judged(
+				poll.votes.iter().any(|(v, vote, _)| v == validator && *vote == verdict),
+			)
 		};
+		let voters = || poll.votes.iter().map(|(v, _, _)| v.clone()).collect();
+		Self::judge_session(poll.session, voters, correct);
+		Self::deposit_event(Event::PollConcluded { subject, kind, verdict, by_trading_center });
+	}
+
+	/// Judge every validator of `session` with `judgements` of it: in the session's tally if
+	/// it is the current one, else in its credit record at once, after what is pending for
+	/// it. `voters` gives those who voted, the only validators known of a session before the
+	/// previous one.
+	fn judge_session(
+		session: u32,
+		voters: impl FnOnce() -> alloc::vec::Vec<T::AccountId>,
+		judgements: impl Fn(&T::AccountId) -> StreakDelta,
+	) {
+		let current = Session::<T>::get();
 		// The streaks change now (in the tally, or in the records); the draw weights that
 		// follow from them are brought up to date when the next draw starts
 		// (`PendingDraw::to_refresh`), so a poll costs no tree update. Validators of sessions
 		// before the previous one are re-weighed when their credit next changes.
-		if poll.session == session {
+		if session == current {
 			let validators = Validators::<T>::get();
 			let mut tally = Judgements::<T>::get().into_inner();
 			tally.resize(validators.len(), StreakDelta::default());
-			Self::judge(&validators, &mut tally, poll, verdict);
+			for ((validator, _), pending) in validators.iter().zip(tally.iter_mut()) {
+				*pending = pending.then(judgements(validator));
+			}
 			Judgements::<T>::put(BoundedVec::truncate_from(tally));
 		} else {
 			let electorate: alloc::vec::Vec<T::AccountId> =
-				if poll.session.saturating_add(1) == session {
+				if session.saturating_add(1) == current {
 					PreviousValidators::<T>::get().into_iter().map(|(v, _)| v).collect()
 				} else {
 					// Older sessions' sets are gone: judge those who voted.
-					poll.votes.iter().map(|(v, _, _)| v.clone()).collect()
+					voters()
 				};
 			let mut pending = Tallies::<T>::read();
 			for validator in &electorate {
-				let judgements =
-					pending.take(validator).then(StreakDelta::judged(correct(validator)));
-				T::Credits::apply_verifications(validator, judgements);
+				let judged = pending.take(validator).then(judgements(validator));
+				T::Credits::apply_verifications(validator, judged);
 			}
 			pending.write();
 		}
-		Self::deposit_event(Event::PollConcluded { subject, kind, verdict, by_trading_center });
 	}
 
 	fn validate(params: &DrawParams) -> Result<(), Error<T>> {
@@ -1191,6 +1679,32 @@ impl<T: Config> Pallet<T> {
 				PreviousValidators::<T>::decode_len().unwrap_or(0),
 			"a previous judgement without a validator"
 		);
+		// Every poll in a batch is in its open batch, at its place.
+		for (subject, kind, poll) in Polls::<T>::iter() {
+			if let Some(place) = poll.batch {
+				ensure!(Batches::<T>::contains_key(kind, place.id()), "a poll's batch is gone");
+				ensure!(
+					BatchPolls::<T>::get(kind, place.id()).get(place.index as usize) == Some(&subject),
+					"a poll is not at its place in its batch"
+				);
+			}
+		}
+		for (kind, id, batch) in Batches::<T>::iter() {
+			ensure!(
+				BatchPolls::<T>::decode_len(kind, id).unwrap_or(0) <=
+					T::MaxBatchPolls::get() as usize,
+				"a batch beyond MaxBatchPolls"
+			);
+			ensure!(
+				batch.votes.iter().all(|(_, list)| (*list as usize) < batch.lists.len()),
+				"a batch vote for no list"
+			);
+			let voters = |list: usize| batch.votes.iter().filter(|(_, l)| *l as usize == list).count();
+			ensure!(
+				(0..batch.lists.len()).all(|list| voters(list) > 0),
+				"a batch list no one voted"
+			);
+		}
 		Ok(())
 	}
 }
@@ -1260,7 +1774,13 @@ impl<T: Config> Verifier for Pallet<T> {
 		let session = Session::<T>::get();
 		let deadline =
 			frame_system::Pallet::<T>::block_number().saturating_add(T::VotingPeriod::get());
-		Polls::<T>::insert(subject, kind, Poll::<T> { session, deadline, votes: Default::default() });
+		let batch = BatchedPolls::<T>::get()
+			.then(|| Self::enter_batch(subject, kind, session, deadline));
+		Polls::<T>::insert(
+			subject,
+			kind,
+			Poll::<T> { session, deadline, votes: Default::default(), batch },
+		);
 		Self::deposit_event(Event::PollOpened { subject, kind, session, deadline });
 		Ok(())
 	}
@@ -1268,6 +1788,15 @@ impl<T: Config> Verifier for Pallet<T> {
 	fn cancel(subject: u64, kind: PollKind) {
 		if Polls::<T>::take(subject, kind).is_some() {
 			Self::deposit_event(Event::PollCancelled { subject, kind });
+		}
+	}
+
+	fn open_extra_weight() -> Weight {
+		if BatchedPolls::<T>::get() {
+			<T as Config>::WeightInfo::open_batched()
+				.saturating_sub(<T as Config>::WeightInfo::open_single())
+		} else {
+			Weight::zero()
 		}
 	}
 }

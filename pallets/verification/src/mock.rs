@@ -147,6 +147,7 @@ impl pallet_verification::Config for Test {
 	type OnVerdict = MockMarket;
 	type VotingPeriod = frame_support::traits::ConstU64<5>;
 	type MaxVotesPerCall = frame_support::traits::ConstU32<4>;
+	type MaxBatchPolls = frame_support::traits::ConstU32<3>;
 	type WeightInfo = ();
 }
 

@@ -708,3 +708,428 @@ mod polls {
 		});
 	}
 }
+
+mod batches {
+	use super::*;
+	use crate::{
+		BatchCursor, BatchLists, BatchPolls, BatchRef, Batches, Judgements, OpenBatch, Polls,
+		PreviousValidators,
+	};
+	use energy_primitives::{PendingVerifications, PollKind, StreakDelta, Verdict, Verifier};
+	use frame_support::{
+		dispatch::GetDispatchInfo,
+		traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion},
+		BoundedVec,
+	};
+	use Verdict::{Approve as A, Reject as R};
+
+	const APPROVAL: PollKind = PollKind::Approval;
+	const WRONG: StreakDelta = StreakDelta { reset: true, correct: 0 };
+
+	/// A community whose polls open in batches (three per batch in the mock).
+	fn batched(test: impl FnOnce()) {
+		ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
+			crate::BatchedPolls::<Test>::put(true);
+			test()
+		});
+	}
+
+	/// The three validators, given weights 40, 40 and 20: only sets with both of the first
+	/// two hold 2/3 of the weight.
+	fn three() -> Vec<u64> {
+		let v: Vec<u64> = Validators::<Test>::get().iter().map(|(a, _)| *a).collect();
+		assert_eq!(v.len(), 3);
+		let weights = [40, 40, 20];
+		Validators::<Test>::put(BoundedVec::truncate_from(
+			v.iter().copied().zip(weights).collect::<Vec<_>>(),
+		));
+		ValidatorsTotal::<Test>::put(100);
+		v
+	}
+
+	fn open(subject: u64) {
+		assert_ok!(<Verification as Verifier>::open(subject, APPROVAL));
+	}
+
+	fn list(verdicts: &[Verdict]) -> BoundedVec<Verdict, <Test as crate::Config>::MaxBatchPolls> {
+		verdicts.to_vec().try_into().unwrap()
+	}
+
+	fn vote(who: u64, batch: (u64, u32), verdicts: &[Verdict]) -> sp_runtime::DispatchResultWithInfo<frame_support::dispatch::PostDispatchInfo> {
+		Verification::vote_batch(RuntimeOrigin::signed(who), APPROVAL, batch, list(verdicts))
+	}
+
+	fn verdicts() -> Vec<(u64, PollKind, Verdict)> {
+		VERDICTS.with(|v| v.borrow().clone())
+	}
+
+	#[test]
+	fn polls_of_a_block_form_batches_of_at_most_max_batch_polls() {
+		batched(|| {
+			for subject in 1..=4 {
+				open(subject);
+			}
+			assert_ok!(<Verification as Verifier>::open(9, PollKind::Delivery));
+			let place = |subject, kind| Polls::<Test>::get(subject, kind).unwrap().batch.unwrap();
+			for (subject, index) in [(1, 0), (2, 1), (3, 2)] {
+				assert_eq!(place(subject, APPROVAL), BatchRef { opened: 1, page: 0, index });
+			}
+			// The mock's batches hold three polls: the fourth starts the block's second.
+			assert_eq!(place(4, APPROVAL), BatchRef { opened: 1, page: 1, index: 0 });
+			// Each kind has its own.
+			assert_eq!(place(9, PollKind::Delivery), BatchRef { opened: 1, page: 0, index: 0 });
+			assert_eq!(BatchPolls::<Test>::get(APPROVAL, (1, 0)), vec![1, 2, 3]);
+			assert_eq!(BatchPolls::<Test>::get(APPROVAL, (1, 1)), vec![4]);
+			assert_eq!(
+				OpenBatch::<Test>::get(APPROVAL),
+				Some(BatchCursor { opened: 1, page: 1, session: 0, len: 1 })
+			);
+			let batch = Batches::<Test>::get(APPROVAL, (1, 1)).unwrap();
+			assert_eq!((batch.session, batch.deadline), (0, 6));
+			assert!(System::events().iter().any(|r| r.event ==
+				RuntimeEvent::Verification(Event::BatchOpened {
+					kind: APPROVAL,
+					batch: (1, 1),
+					session: 0,
+					deadline: 6,
+				})));
+			// A new block starts a new batch.
+			run_to(2);
+			open(5);
+			assert_eq!(place(5, APPROVAL), BatchRef { opened: 2, page: 0, index: 0 });
+		});
+	}
+
+	#[test]
+	fn polls_open_one_by_one_unless_batched() {
+		ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
+			open(1);
+			assert_eq!(Polls::<Test>::get(1, APPROVAL).unwrap().batch, None);
+			assert!(Batches::<Test>::iter().next().is_none());
+			assert!(OpenBatch::<Test>::get(APPROVAL).is_none());
+		});
+	}
+
+	#[test]
+	fn the_trading_center_switches_batches_on_and_off() {
+		ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
+			let v = three();
+			assert_noop!(
+				Verification::set_batched_polls(RuntimeOrigin::signed(v[0]), true),
+				DispatchError::BadOrigin
+			);
+			open(1);
+			// Callers charge what a batch adds to an open only while polls open in batches.
+			let extra = <Verification as Verifier>::open_extra_weight;
+			assert_eq!(extra(), frame_support::weights::Weight::zero());
+			assert_ok!(Verification::set_batched_polls(RuntimeOrigin::root(), true));
+			assert!(extra().ref_time() > 0);
+			assert_eq!(
+				System::events().last().unwrap().event,
+				RuntimeEvent::Verification(Event::BatchedPollsSet { on: true })
+			);
+			open(2);
+			assert_ok!(Verification::set_batched_polls(RuntimeOrigin::root(), false));
+			open(3);
+			// Each poll keeps the way it opened with.
+			let batch = |subject| Polls::<Test>::get(subject, APPROVAL).unwrap().batch;
+			assert_eq!(batch(1), None);
+			assert_eq!(batch(2), Some(BatchRef { opened: 1, page: 0, index: 0 }));
+			assert_eq!(batch(3), None);
+			assert_ok!(Verification::vote(RuntimeOrigin::signed(v[0]), 1, APPROVAL, A));
+			assert_noop!(
+				Verification::vote(RuntimeOrigin::signed(v[0]), 2, APPROVAL, A),
+				Error::<Test>::PollInBatch
+			);
+			assert_ok!(vote(v[0], (1, 0), &[A]));
+			assert_ok!(Verification::vote(RuntimeOrigin::signed(v[0]), 3, APPROVAL, A));
+		});
+	}
+
+	#[test]
+	fn a_batched_poll_takes_no_single_votes_or_decisions() {
+		batched(|| {
+			let v = three();
+			open(1);
+			assert_noop!(
+				Verification::vote(RuntimeOrigin::signed(v[0]), 1, APPROVAL, A),
+				Error::<Test>::PollInBatch
+			);
+			run_to(10);
+			assert_noop!(
+				Verification::decide(RuntimeOrigin::root(), 1, APPROVAL, A),
+				Error::<Test>::PollInBatch
+			);
+		});
+	}
+
+	#[test]
+	fn vote_batch_rejects_bad_votes_with_nothing_changed() {
+		batched(|| {
+			let v = three();
+			open(1);
+			open(2);
+			let outsider = (1..=20).find(|n| !v.contains(n)).unwrap();
+			assert_noop!(
+				Verification::vote_batch(
+					RuntimeOrigin::signed(v[0]),
+					PollKind::Delivery,
+					(1, 0),
+					list(&[A, A])
+				),
+				Error::<Test>::VerdictDoesNotFit
+			);
+			assert_noop!(vote(outsider, (1, 0), &[A, A]), Error::<Test>::NotValidator);
+			assert_noop!(vote(v[0], (1, 1), &[A, A]), Error::<Test>::BatchNotFound);
+			assert_noop!(vote(v[0], (1, 0), &[A]), Error::<Test>::WrongBatchLength);
+			assert_noop!(vote(v[0], (1, 0), &[A, A, A]), Error::<Test>::WrongBatchLength);
+			assert_ok!(vote(v[0], (1, 0), &[A, A]));
+			assert_noop!(vote(v[0], (1, 0), &[A, R]), Error::<Test>::AlreadyVoted);
+			// After the deadline (block 6).
+			run_to(7);
+			assert_noop!(vote(v[1], (1, 0), &[A, A]), Error::<Test>::PollClosed);
+			assert_noop!(
+				Verification::decide_batch(RuntimeOrigin::root(), APPROVAL, (1, 0), list(&[A])),
+				Error::<Test>::WrongBatchLength
+			);
+		});
+	}
+
+	#[test]
+	fn decide_batch_waits_for_the_deadline_and_the_trading_center() {
+		batched(|| {
+			let v = three();
+			open(1);
+			assert_noop!(
+				Verification::decide_batch(RuntimeOrigin::root(), APPROVAL, (1, 0), list(&[A])),
+				Error::<Test>::PollStillOpen
+			);
+			run_to(7);
+			assert_noop!(
+				Verification::decide_batch(RuntimeOrigin::signed(v[0]), APPROVAL, (1, 0), list(&[A])),
+				DispatchError::BadOrigin
+			);
+			assert_noop!(
+				Verification::decide_batch(
+					RuntimeOrigin::root(),
+					APPROVAL,
+					(1, 0),
+					list(&[Verdict::Quantities { delivered_wh: 1, consumed_wh: 1 }])
+				),
+				Error::<Test>::VerdictDoesNotFit
+			);
+		});
+	}
+
+	#[test]
+	fn a_list_with_two_thirds_concludes_the_batch_and_judges_poll_by_poll() {
+		batched(|| {
+			let v = three();
+			for subject in 1..=3 {
+				open(subject);
+			}
+			// Poll 2 goes away before the vote: its verdict is ignored.
+			<Verification as Verifier>::cancel(2, APPROVAL);
+			// The lightest votes another list: no quorum.
+			let info = vote(v[2], (1, 0), &[A, A, R]).unwrap();
+			assert_eq!(
+				info.actual_weight,
+				Some(Verification::vote_batch_weight(APPROVAL, 3, false))
+			);
+			assert!(verdicts().is_empty());
+			let stored = Batches::<Test>::get(APPROVAL, (1, 0)).unwrap();
+			assert_eq!(stored.votes.into_inner(), vec![(v[2], 0)]);
+			assert_eq!(BatchLists::<Test>::iter().count(), 1);
+			// The heaviest votes the concluding list: still short of 2/3.
+			assert_ok!(vote(v[0], (1, 0), &[A, R, A]));
+			assert!(verdicts().is_empty());
+			// The second heaviest agrees: 2/3 of the weight, the batch concludes.
+			let call = crate::Call::<Test>::vote_batch {
+				kind: APPROVAL,
+				batch: (1, 0),
+				verdicts: list(&[A, R, A]),
+			};
+			let info = vote(v[1], (1, 0), &[A, R, A]).unwrap();
+			assert_eq!(info.actual_weight, None, "the concluding vote is charged in full");
+			assert_eq!(
+				call.get_dispatch_info().call_weight,
+				Verification::vote_batch_weight(APPROVAL, 3, true)
+			);
+			assert_eq!(verdicts(), vec![(1, APPROVAL, A), (3, APPROVAL, A)]);
+			for subject in 1..=3 {
+				assert!(!Polls::<Test>::contains_key(subject, APPROVAL));
+			}
+			// v[0] and v[1] were right twice; v[2] right on 1, wrong on 3.
+			assert_eq!(Verification::pending(&v[0]), StreakDelta { reset: false, correct: 2 });
+			assert_eq!(Verification::pending(&v[1]), StreakDelta { reset: false, correct: 2 });
+			assert_eq!(Verification::pending(&v[2]), WRONG);
+			// Nothing of the batch is left.
+			assert!(Batches::<Test>::iter().next().is_none());
+			assert!(BatchPolls::<Test>::iter().next().is_none());
+			assert!(BatchLists::<Test>::iter().next().is_none());
+			assert!(System::events().iter().any(|r| r.event ==
+				RuntimeEvent::Verification(Event::BatchConcluded {
+					kind: APPROVAL,
+					batch: (1, 0),
+					concluded: 2,
+					by_trading_center: false,
+				})));
+			// A late vote finds no batch.
+			assert_noop!(vote(v[2], (1, 0), &[A, R, A]), Error::<Test>::BatchNotFound);
+			// The block's next poll starts a new batch: no id names two batches.
+			open(4);
+			assert_eq!(
+				Polls::<Test>::get(4, APPROVAL).unwrap().batch,
+				Some(BatchRef { opened: 1, page: 1, index: 0 })
+			);
+		});
+	}
+
+	/// Judging a batch equals judging its polls one by one (MODEL §5): the tally after a batch
+	/// of polls 1 to 3 with the validators' lists `lists` (None: no vote), concluded by the
+	/// lists in order, against the same votes cast on single polls.
+	#[test]
+	fn a_batch_judges_as_its_polls_would_one_by_one() {
+		let cases: [[Option<[Verdict; 3]>; 3]; 4] = [
+			[Some([A, A, R]), Some([A, A, R]), None],
+			[Some([A, R, R]), Some([A, R, R]), Some([R, R, A])],
+			[Some([R, A, A]), Some([R, A, A]), Some([R, A, R])],
+			[Some([A, A, A]), Some([A, A, A]), Some([A, A, A])],
+		];
+		for lists in cases {
+			let run = |batched: bool| {
+				let mut out = None;
+				ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
+					crate::BatchedPolls::<Test>::put(batched);
+					let v = three();
+					for subject in 1..=3 {
+						open(subject);
+					}
+					// The lightest first, so the heaviest two conclude.
+					for who in [2, 0, 1] {
+						let Some(verdicts) = lists[who] else { continue };
+						if batched {
+							assert_ok!(vote(v[who], (1, 0), &verdicts));
+						} else {
+							for (subject, verdict) in (1..=3).zip(verdicts) {
+								// A poll already concluded takes no more votes.
+								let _ = Verification::vote(
+									RuntimeOrigin::signed(v[who]),
+									subject,
+									APPROVAL,
+									verdict,
+								);
+							}
+						}
+					}
+					let tally: Vec<_> = v.iter().map(|who| Verification::pending(who)).collect();
+					out = Some((verdicts(), tally));
+				});
+				out.unwrap()
+			};
+			assert_eq!(run(true), run(false), "lists {lists:?}");
+		}
+	}
+
+	#[test]
+	fn a_verdict_the_market_refuses_leaves_its_poll_out_of_the_batch() {
+		batched(|| {
+			let v = three();
+			open(1);
+			assert_ok!(vote(v[0], (1, 0), &[A]));
+			MARKET_FAILS.with(|f| *f.borrow_mut() = true);
+			assert_ok!(vote(v[1], (1, 0), &[A]));
+			// Still open, now on its own, with nothing of the verdict kept.
+			let poll = Polls::<Test>::get(1, APPROVAL).unwrap();
+			assert_eq!(poll.batch, None);
+			assert!(poll.votes.is_empty());
+			assert!(verdicts().is_empty());
+			// (An `Other` error's text is not stored.)
+			assert!(System::events().iter().any(|r| matches!(r.event,
+				RuntimeEvent::Verification(Event::PollUnbatched {
+					subject: 1,
+					kind: APPROVAL,
+					error: DispatchError::Other(_),
+				}))));
+			// No poll concluded: no one is judged.
+			for who in &v {
+				assert_eq!(Verification::pending(who), StreakDelta::default());
+			}
+			// It takes single votes now.
+			MARKET_FAILS.with(|f| *f.borrow_mut() = false);
+			assert_ok!(Verification::vote(RuntimeOrigin::signed(v[0]), 1, APPROVAL, A));
+			assert_ok!(Verification::vote(RuntimeOrigin::signed(v[1]), 1, APPROVAL, A));
+			assert_eq!(verdicts(), vec![(1, APPROVAL, A)]);
+		});
+	}
+
+	#[test]
+	fn the_trading_center_decides_a_batch_of_the_previous_session() {
+		batched(|| {
+			let old = three();
+			open(1);
+			open(2);
+			// One vote, no quorum by the end of the session.
+			assert_ok!(vote(old[0], (1, 0), &[A, R]));
+			run_to(SESSION_LENGTH);
+			assert_eq!(Session::<Test>::get(), 1);
+			assert_eq!(PreviousValidators::<Test>::get().len(), 3);
+			let serving = Validators::<Test>::get()[0].0;
+			assert_noop!(vote(serving, (1, 0), &[A, R]), Error::<Test>::PollClosed);
+			assert_ok!(Verification::decide_batch(RuntimeOrigin::root(), APPROVAL, (1, 0), list(&[A, A])));
+			assert_eq!(verdicts(), vec![(1, APPROVAL, A), (2, APPROVAL, A)]);
+			assert!(System::events().iter().any(|r| r.event ==
+				RuntimeEvent::Verification(Event::PollConcluded {
+					subject: 2,
+					kind: APPROVAL,
+					verdict: A,
+					by_trading_center: true,
+				})));
+			// Written to the records at once: old[0] right then wrong, the others missing.
+			let mut judged = JUDGED.with(|j| j.borrow().clone());
+			judged.sort_by_key(|(who, _)| *who);
+			let mut expected: Vec<_> = old.iter().map(|who| (*who, WRONG)).collect();
+			expected.sort_by_key(|(who, _)| *who);
+			assert_eq!(judged, expected);
+			assert!(Batches::<Test>::iter().next().is_none());
+			assert!(BatchLists::<Test>::iter().next().is_none());
+		});
+	}
+
+	#[test]
+	fn a_batch_of_the_current_session_is_decided_into_the_tally() {
+		batched(|| {
+			let v = three();
+			open(1);
+			open(2);
+			assert_ok!(vote(v[2], (1, 0), &[R, A]));
+			run_to(7);
+			assert_ok!(Verification::decide_batch(RuntimeOrigin::root(), APPROVAL, (1, 0), list(&[R, A])));
+			assert_eq!(verdicts(), vec![(1, APPROVAL, R), (2, APPROVAL, A)]);
+			assert_eq!(Verification::pending(&v[2]), StreakDelta { reset: false, correct: 2 });
+			assert_eq!(Verification::pending(&v[0]), WRONG);
+			assert_eq!(Verification::pending(&v[1]), WRONG);
+			assert_eq!(Judgements::<Test>::get().len(), 3);
+		});
+	}
+
+	#[test]
+	fn the_upgrade_keeps_open_polls_with_no_batch() {
+		ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
+			let v = three();
+			// A poll as version 0 stored it: session, deadline, votes.
+			let old = (0u32, 6u64, vec![(v[0], A, 40u128)]);
+			let key = Polls::<Test>::hashed_key_for(4, APPROVAL);
+			frame_support::storage::unhashed::put_raw(&key, &codec::Encode::encode(&old));
+			StorageVersion::new(0).put::<Verification>();
+			crate::migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+			assert_eq!(Verification::on_chain_storage_version(), 1);
+			let poll = Polls::<Test>::get(4, APPROVAL).unwrap();
+			assert_eq!((poll.session, poll.deadline, poll.batch), (0, 6, None));
+			assert_eq!(poll.votes.into_inner(), vec![(v[0], A, 40)]);
+			// It takes single votes to the end.
+			assert_ok!(Verification::vote(RuntimeOrigin::signed(v[1]), 4, APPROVAL, A));
+			assert_eq!(verdicts(), vec![(4, APPROVAL, A)]);
+		});
+	}
+}
