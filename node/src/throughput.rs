@@ -19,7 +19,9 @@
 //!    `--proposals-by proposers`: `propose_signed` by the producer with the consumer's signed
 //!    acceptance; `--two-step`: `propose`, then `accept` by the consumer), approval votes by
 //!    the session's validators (`vote_many` of `--votes-per-tx` votes, by as few validators as
-//!    make the 2/3 quorum), both readings once the window is over, by default from the
+//!    make the 2/3 quorum; `--batched-votes`: the trading center first switches the chain to
+//!    batched polls, and each of those validators casts one `vote_batch` per batch), both
+//!    readings once the window is over, by default from the
 //!    trading center's metering head-end (`report_readings` in batches; `--readings-by
 //!    meters`: `report_reading` by each meter key), the delivery votes, and settlement by the
 //!    market's block hook. At most `--proposals-per-block` new proposals are offered each
@@ -47,6 +49,7 @@ use dpoa_runtime::{AccountId, Hash, Runtime, RuntimeCall, RuntimeEvent, EXISTENT
 use energy_primitives::{PollKind, Role, Verdict};
 use frame_support::traits::Get;
 use pallet_market::{Event as MarketEvent, Side};
+use pallet_verification::Event as VerificationEvent;
 use serde_json::{json, Value};
 use sp_core::{sr25519, Pair};
 use sp_keyring::Sr25519Keyring;
@@ -119,6 +122,11 @@ pub struct ThroughputCmd {
 	/// fulfilled).
 	#[arg(long, default_value_t = 0)]
 	pub short_every: u64,
+	/// Vote on batches: the trading center switches the chain to batched polls
+	/// (`verification.set_batched_polls`) before the load, and each voting validator casts one
+	/// `verification.vote_batch` per batch of polls (a block's polls of one kind).
+	#[arg(long)]
+	pub batched_votes: bool,
 }
 
 /// Who submits the proposals in the trade phase.
@@ -537,6 +545,7 @@ fn lifecycles_fit(tx: f64, settle: f64, idle: f64) -> f64 {
 /// (transfers per second, trade lifecycles per second).
 fn weight_ceiling(rpc: &Rpc, genesis: Hash, cmd: &ThroughputCmd) -> Result<(f64, f64)> {
 	use frame_support::weights::Weight;
+	use pallet_verification::WeightInfo as _;
 	let weights = <Runtime as frame_system::Config>::BlockWeights::get();
 	let base = weights.get(frame_support::dispatch::DispatchClass::Normal).base_extrinsic;
 	let budget = weights
@@ -611,11 +620,35 @@ fn weight_ceiling(rpc: &Rpc, genesis: Hash, cmd: &ThroughputCmd) -> Result<(f64,
 			.map_err(|_| "--votes-per-tx is above the runtime's MaxVotesPerCall".to_string())?;
 		per_item(RuntimeCall::Verification(pallet_verification::Call::vote_many { kind, votes }), k)
 	};
-	let vote = vote_many(PollKind::Approval, Verdict::Approve)?;
-	let attest = vote_many(
-		PollKind::Delivery,
-		Verdict::Quantities { delivered_wh: 10_000, consumed_wh: 10_000 },
-	)?;
+	let quantities = Verdict::Quantities { delivered_wh: 10_000, consumed_wh: 10_000 };
+	// Two validators' votes make the 2/3 quorum of three equal ones, on each of two polls.
+	let votes = 2u64;
+	// Both votes on a poll: two `vote_many` items, or two votes' shares of a full batch (the
+	// one that concludes it, charged in full, and one refunded to an open vote's weight).
+	let (vote, attest) = if cmd.batched_votes {
+		let polls = <<Runtime as pallet_verification::Config>::MaxBatchPolls as Get<u32>>::get();
+		let validators = rpc.validators()?.len().max(1) as u32;
+		let open = <Runtime as pallet_verification::Config>::WeightInfo::vote_batch_open(
+			polls,
+			validators,
+		)
+		.saturating_add(base);
+		let both = |verdict: Verdict, kind| -> Result<Weight> {
+			let verdicts = vec![verdict; polls as usize]
+				.try_into()
+				.map_err(|_| "a batch holds MaxBatchPolls".to_string())?;
+			let call = pallet_verification::Call::vote_batch { kind, batch: (0, 0), verdicts };
+			let concluding = weigh(RuntimeCall::Verification(call))?;
+			Ok(concluding
+				.saturating_add(open.saturating_mul(votes - 1))
+				.saturating_div(polls.into()))
+		};
+		(both(Verdict::Approve, PollKind::Approval)?, both(quantities, PollKind::Delivery)?)
+	} else {
+		let vote = vote_many(PollKind::Approval, Verdict::Approve)?;
+		let attest = vote_many(PollKind::Delivery, quantities)?;
+		(vote.saturating_mul(votes), attest.saturating_mul(votes))
+	};
 	let readings = match cmd.readings_by {
 		ReadingsBy::Center => {
 			let k = cmd.readings_per_tx.max(1);
@@ -634,11 +667,9 @@ fn weight_ceiling(rpc: &Rpc, genesis: Hash, cmd: &ThroughputCmd) -> Result<(f64,
 		.saturating_mul(2),
 	};
 	let settle = plain_settlement_weight();
-	// Two validators' votes make the 2/3 quorum of three equal ones, on each of two polls.
-	let votes = 2u64;
 	let lifecycle = contract
-		.saturating_add(vote.saturating_mul(votes))
-		.saturating_add(attest.saturating_mul(votes))
+		.saturating_add(vote)
+		.saturating_add(attest)
 		.saturating_add(readings)
 		.saturating_add(settle);
 	let us = |w: Weight| w.ref_time() as f64 / 1e6;
@@ -652,8 +683,8 @@ fn weight_ceiling(rpc: &Rpc, genesis: Hash, cmd: &ThroughputCmd) -> Result<(f64,
 		("market.accept", accept),
 		("market.propose_signed", propose_signed),
 		("market.relay_many, per contract", relayed),
-		("vote_many approval, 2 votes", vote.saturating_mul(votes)),
-		("vote_many delivery, 2 votes", attest.saturating_mul(votes)),
+		("approval, 2 votes", vote),
+		("delivery, 2 votes", attest),
 		("both readings", readings),
 		("plain settlement by the hook", settle),
 		("trade lifecycle", lifecycle),
@@ -818,6 +849,55 @@ impl ThroughputCmd {
 		}
 	}
 
+	/// Set-up, not measured: the trading center switches the chain to batched polls.
+	fn switch_to_batches(
+		&self,
+		rpc: &Rpc,
+		signer: &mut Signer,
+		observed: &mut Observed,
+	) -> Result<()> {
+		let call =
+			RuntimeCall::Verification(pallet_verification::Call::set_batched_polls { on: true });
+		let txs = vec![signer.sign(rpc, &dev_pair("Alice"), call)?];
+		self.set_up(rpc, observed, &txs, "the switch to batched polls")?;
+		eprintln!("throughput: polls open in batches");
+		Ok(())
+	}
+
+	/// Submit set-up transactions and wait until all are included and none failed.
+	fn set_up(
+		&self,
+		rpc: &Rpc,
+		observed: &mut Observed,
+		txs: &[(AccountId, Vec<u8>)],
+		what: &str,
+	) -> Result<()> {
+		let mut pending: HashSet<Hash> =
+			txs.iter().map(|(_, tx)| Hash::from(sp_io::hashing::blake2_256(tx))).collect();
+		let seen = rpc.best_number()?;
+		rpc.submit(txs, self.batch)?;
+		let blocks = wait_included(rpc, &mut pending, seen, self.stall_blocks, observed, what)?;
+		if !pending.is_empty() {
+			return Err(format!("{} of {what} were not included", pending.len()));
+		}
+		// Included is not done: a transaction that fails (a `batch_all` reverted) is included.
+		for (number, _) in blocks {
+			for record in rpc.events(rpc.hash_of(number)?)? {
+				if let RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
+					dispatch_error,
+					..
+				}) = record.event
+				{
+					return Err(format!(
+						"{what} failed in block #{number}: {}",
+						error_name(&dispatch_error)
+					));
+				}
+			}
+		}
+		Ok(())
+	}
+
 	/// Set-up, not measured: the trading center registers the extra nodes and funds them and
 	/// their meters.
 	fn register(
@@ -860,30 +940,7 @@ impl ThroughputCmd {
 			let call = RuntimeCall::Utility(pallet_utility::Call::batch_all { calls: chunk.to_vec() });
 			txs.push(signer.sign(rpc, &center, call)?);
 		}
-		let mut pending: HashSet<Hash> =
-			txs.iter().map(|(_, tx)| Hash::from(sp_io::hashing::blake2_256(tx))).collect();
-		let seen = rpc.best_number()?;
-		rpc.submit(&txs, self.batch)?;
-		let blocks =
-			wait_included(rpc, &mut pending, seen, self.stall_blocks, observed, "set-up batches")?;
-		if !pending.is_empty() {
-			return Err(format!("{} set-up batches were not included", pending.len()));
-		}
-		// Included is not done: a `batch_all` that fails is included and reverted.
-		for (number, _) in blocks {
-			for record in rpc.events(rpc.hash_of(number)?)? {
-				if let RuntimeEvent::System(frame_system::Event::ExtrinsicFailed {
-					dispatch_error,
-					..
-				}) = record.event
-				{
-					return Err(format!(
-						"a set-up batch failed in block #{number}: {}",
-						error_name(&dispatch_error)
-					));
-				}
-			}
-		}
+		self.set_up(rpc, observed, &txs, "set-up batches")?;
 		eprintln!("throughput: registered {} extra nodes", extra.len());
 		Ok(())
 	}
@@ -921,6 +978,9 @@ impl ThroughputCmd {
 			};
 			voters.push(*i);
 			backing += weight;
+		}
+		if self.batched_votes {
+			self.switch_to_batches(rpc, signer, observed)?;
 		}
 		let max_open =
 			<<Runtime as pallet_market::Config>::MaxOpenContracts as Get<u32>>::get() as usize;
@@ -1063,9 +1123,30 @@ impl ThroughputCmd {
 			let mut accepts = Vec::new();
 			let mut approval_polls = Vec::new();
 			let mut delivery_polls = Vec::new();
+			// Batches opened in these blocks, with their polls in order.
+			let mut batches: Vec<(PollKind, (u32, u32), Vec<u64>)> = Vec::new();
 			for number in seen + 1..=best {
 				for record in rpc.events(rpc.hash_of(number)?)? {
 					let event = match record.event {
+						RuntimeEvent::Verification(VerificationEvent::BatchOpened {
+							kind,
+							batch,
+							..
+						}) => {
+							batches.push((kind, batch, Vec::new()));
+							continue;
+						},
+						// A batch's polls follow it, in order.
+						RuntimeEvent::Verification(VerificationEvent::PollOpened {
+							subject,
+							kind,
+							..
+						}) => {
+							if let Some(batch) = batches.iter_mut().rev().find(|b| b.0 == kind) {
+								batch.2.push(subject);
+							}
+							continue;
+						},
 						RuntimeEvent::Market(MarketEvent::RelaySkipped { error, .. }) |
 						RuntimeEvent::Utility(pallet_utility::Event::ItemFailed { error }) => {
 							*item_failures.entry(error_name(&error)).or_default() += 1;
@@ -1089,14 +1170,15 @@ impl ThroughputCmd {
 								accepts.push((id, *c));
 							}
 						},
-						MarketEvent::ContractAccepted { id } => approval_polls.push(id),
+						MarketEvent::ContractAccepted { id } if !self.batched_votes =>
+							approval_polls.push(id),
 						MarketEvent::ContractApproved { id, .. } => {
 							awaiting_readings.insert(id);
 						},
 						MarketEvent::ReadingReported { id, .. } => {
 							if let Some(c) = contracts.get_mut(&id) {
 								c.3 += 1;
-								if c.3 == 2 {
+								if c.3 == 2 && !self.batched_votes {
 									delivery_polls.push(id);
 								}
 							}
@@ -1188,6 +1270,23 @@ impl ThroughputCmd {
 						});
 						txs.push(signer.sign(rpc, &nodes[*v].0, call)?);
 					}
+				}
+			}
+			// Each voting validator's vote on each batch.
+			for (kind, batch, subjects) in batches {
+				let verdict: &dyn Fn(u64) -> Verdict =
+					if kind == PollKind::Approval { &approved } else { &delivered };
+				let verdicts: Vec<Verdict> = subjects.iter().map(|id| verdict(*id)).collect();
+				let verdicts: frame_support::BoundedVec<_, _> = verdicts
+					.try_into()
+					.map_err(|_| format!("batch {batch:?} has more polls than MaxBatchPolls"))?;
+				for v in &voters {
+					let call = RuntimeCall::Verification(pallet_verification::Call::vote_batch {
+						kind,
+						batch,
+						verdicts: verdicts.clone(),
+					});
+					txs.push(signer.sign(rpc, &nodes[*v].0, call)?);
 				}
 			}
 			if !txs.is_empty() {
