@@ -735,6 +735,10 @@ impl ThroughputCmd {
 		let slot_secs = dpoa_runtime::SLOT_DURATION as f64 / 1000.0;
 		let mut observed = Observed::default();
 
+		if self.batched_votes {
+			// First, so that the weights below are what the calls that open polls are charged.
+			self.switch_to_batches(&rpc, &mut signer, &mut observed)?;
+		}
 		let ceiling = weight_ceiling(&rpc, genesis, self)?;
 		let extra = extra_nodes(self.extra_nodes);
 		self.register(&rpc, &mut signer, &mut observed, &extra)?;
@@ -978,9 +982,6 @@ impl ThroughputCmd {
 			};
 			voters.push(*i);
 			backing += weight;
-		}
-		if self.batched_votes {
-			self.switch_to_batches(rpc, signer, observed)?;
 		}
 		let max_open =
 			<<Runtime as pallet_market::Config>::MaxOpenContracts as Get<u32>>::get() as usize;
