@@ -77,7 +77,9 @@ export function eventsOf(events, kind) {
 
 /**
  * The session's validators vote `verdictOf(poll)` on every poll of `polls` (`{ id, kind }`)
- * until all have concluded; each validator batches its votes. Returns the events.
+ * until all have concluded; each validator batches its votes. A poll in a batch (batched polls,
+ * `verification.setBatchedPolls`) is voted on with one `verification.voteBatch` per batch, which
+ * gives a verdict for each of the batch's polls in its order. Returns the events.
  */
 export async function voteUntilConcluded(api, keys, polls, verdictOf) {
   const events = [];
@@ -87,14 +89,26 @@ export async function voteUntilConcluded(api, keys, polls, verdictOf) {
     assert.ok(pair, `validator ${validator} is a dev account`);
   }
   for (const validator of validators) {
-    const open = [];
+    const txs = [];
+    const batches = new Map();
     for (const poll of polls) {
-      if ((await api.query.verification.polls(poll.id, poll.kind)).isSome) open.push(poll);
+      const stored = await api.query.verification.polls(poll.id, poll.kind);
+      if (stored.isNone) continue;
+      const batch = stored.unwrap().batch;
+      if (batch.isNone) {
+        txs.push(api.tx.verification.vote(poll.id, poll.kind, verdictOf(poll)));
+        continue;
+      }
+      const { opened, page } = batch.unwrap();
+      batches.set(`${poll.kind} ${opened} ${page}`, { kind: poll.kind, batch: [opened, page] });
     }
-    if (open.length === 0) break;
-    events.push(...await sendAll(api, open.map((poll) => [
-      api.tx.verification.vote(poll.id, poll.kind, verdictOf(poll)), keys.get(validator),
-    ])));
+    for (const { kind, batch } of batches.values()) {
+      const subjects = await api.query.verification.batchPolls(kind, batch);
+      const verdicts = subjects.map((id) => verdictOf({ id: id.toNumber(), kind }));
+      txs.push(api.tx.verification.voteBatch(kind, batch, verdicts));
+    }
+    if (txs.length === 0) break;
+    events.push(...await sendAll(api, txs.map((tx) => [tx, keys.get(validator)])));
   }
   for (const poll of polls) {
     assert.ok((await api.query.verification.polls(poll.id, poll.kind)).isNone, `poll ${poll.kind} of ${poll.id} concluded`);
