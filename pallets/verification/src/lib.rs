@@ -17,6 +17,13 @@
 //! updates the tally once for all of them. A 2/3 quorum of the session's validator weight
 //! concludes a poll; after its deadline the trading center decides it ([`Pallet::decide`]).
 //!
+//! With batched polls ([`Pallet::set_batched_polls`]) the polls of one kind opened in one block
+//! form a batch ([`BatchPolls`], at most `MaxBatchPolls`), and a validator votes on the whole
+//! batch at once ([`Pallet::vote_batch`]): one verdict per poll, in the batch's order. The list
+//! of verdicts that 2/3 of the weight backs concludes every poll of the batch; a vote costs the
+//! same whatever the number of validators, so the votes a contract needs no longer grow with
+//! them. The trading center decides a batch with no quorum ([`Pallet::decide_batch`]).
+//!
 //! ## Judging validators
 //!
 //! A poll of the current session that concludes judges every validator of the session (a vote
