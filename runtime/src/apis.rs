@@ -1,7 +1,7 @@
 //! The runtime APIs: what the node's engine, RPC and polkadot.js (`api.call.*`) read.
 
 use crate::{
-	AccountId, Balance, Block, Executive, InherentDataExt, Nonce, Runtime, RuntimeCall,
+	AccountId, Balance, Block, BlockNumber, Executive, InherentDataExt, Nonce, Runtime, RuntimeCall,
 	RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
 };
 use alloc::vec::Vec;
@@ -129,7 +129,10 @@ impl_runtime_apis! {
 		}
 	}
 
-	impl pallet_verification::runtime_api::VerificationApi<Block, AccountId> for Runtime {
+	#[api_version(2)]
+	impl pallet_verification::runtime_api::VerificationApi<Block, AccountId, BlockNumber>
+		for Runtime
+	{
 		fn session() -> u32 {
 			pallet_verification::Session::<Runtime>::get()
 		}
@@ -140,6 +143,13 @@ impl_runtime_apis! {
 
 		fn draw_weight(who: AccountId) -> u128 {
 			pallet_verification::DrawWeight::<Runtime>::get(&who)
+		}
+
+		fn batch_polls(
+			kind: energy_primitives::PollKind,
+			batch: (BlockNumber, u32),
+		) -> Vec<u64> {
+			crate::Verification::batch_polls(kind, batch)
 		}
 	}
 

@@ -72,7 +72,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("dpoa-energy"),
 	impl_name: alloc::borrow::Cow::Borrowed("dpoa-energy"),
 	authoring_version: 1,
-	spec_version: 101,
+	spec_version: 102,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -162,8 +162,10 @@ pub type UncheckedExtrinsic =
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Migrations to run on a runtime upgrade, beside the pallets' own.
-#[allow(unused_parens)]
-type Migrations = (pallet_verification::migrations::v1::MigrateV0ToV1<Runtime>,);
+type Migrations = (
+	pallet_verification::migrations::v1::MigrateV0ToV1<Runtime>,
+	pallet_verification::migrations::v2::MigrateV1ToV2<Runtime>,
+);
 
 /// Dispatches extrinsics and runs the pallets' hooks.
 pub type Executive = frame_executive::Executive<

@@ -103,7 +103,7 @@ export async function voteUntilConcluded(api, keys, polls, verdictOf) {
       batches.set(`${poll.kind} ${opened} ${page}`, { kind: poll.kind, batch: [opened, page] });
     }
     for (const { kind, batch } of batches.values()) {
-      const subjects = await api.query.verification.batchPolls(kind, batch);
+      const subjects = await api.call.verificationApi.batchPolls(kind, batch);
       const verdicts = subjects.map((id) => verdictOf({ id: id.toNumber(), kind }));
       txs.push(api.tx.verification.voteBatch(kind, batch, verdicts));
     }

@@ -292,7 +292,9 @@ fn relayed_trades(batched: bool) {
 		let vote = |kind, verdict| {
 			let batch = (System::block_number(), 0);
 			if batched {
-				assert_eq!(pallet_verification::BatchPolls::<Runtime>::get(kind, batch), ids);
+				assert_eq!(pallet_verification::Pallet::<Runtime>::batch_polls(kind, batch), ids);
+				// A batch takes votes from the block after it opened.
+				run_to(batch.0 + 1);
 			}
 			for v in quorum() {
 				let call_of = if batched {
@@ -325,7 +327,8 @@ fn relayed_trades(batched: bool) {
 			PollKind::Delivery,
 			Verdict::Quantities { delivered_wh: 80_000, consumed_wh: 80_000 },
 		);
-		run_to(12);
+		// The hook settles the attested contracts in the next block.
+		run_to(System::block_number() + 1);
 		let settled = System::events()
 			.iter()
 			.filter(|r| matches!(r.event, RuntimeEvent::Market(MarketEvent::ContractSettled { .. })))

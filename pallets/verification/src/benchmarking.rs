@@ -137,8 +137,10 @@ fn batch_of<T: Config>(
 	for (who, _) in &validators {
 		T::Credits::benchmark_open_record(who);
 	}
-	let now = frame_system::Pallet::<T>::block_number();
-	let id = (now, 0u32);
+	// Opened in block 1, voted on from block 2.
+	let opened: BlockNumberFor<T> = 1u32.into();
+	frame_system::Pallet::<T>::set_block_number(opened);
+	let id = (opened, 0u32);
 	for _ in 0..p {
 		let subject = T::OnVerdict::benchmark_subject(kind);
 		if !Polls::<T>::contains_key(subject, kind) {
@@ -147,20 +149,14 @@ fn batch_of<T: Config>(
 		// Into the batch, if the runtime opened it on its own.
 		Polls::<T>::mutate(subject, kind, |poll| {
 			if let Some(poll) = poll.as_mut().filter(|poll| poll.batch.is_none()) {
-				let index = BatchPolls::<T>::decode_len(kind, id).unwrap_or(0) as u32;
-				poll.batch = Some(BatchRef { opened: now, page: 0, index });
-				BatchPolls::<T>::append(kind, id, subject);
+				let index = BlockPolls::<T>::decode_len(kind, opened).unwrap_or(0) as u32;
+				poll.batch = Some(BatchRef { opened, page: 0, index });
+				BlockPolls::<T>::append(kind, opened, Some(subject));
 			}
 		});
 	}
-	assert_eq!(BatchPolls::<T>::decode_len(kind, id), Some(p as usize));
-	let state = Batch::<T> {
-		session: Session::<T>::get(),
-		deadline: now + T::VotingPeriod::get(),
-		lists: Default::default(),
-		votes: Default::default(),
-	};
-	Batches::<T>::insert(kind, id, state);
+	assert_eq!(Pallet::<T>::batch_polls(kind, id).len(), p as usize);
+	frame_system::Pallet::<T>::set_block_number(opened + 1u32.into());
 	Validators::<T>::put(BoundedVec::truncate_from(validators.clone()));
 	ValidatorsTotal::<T>::put(weight * v as u128);
 	(id, validators.into_iter().map(|(who, _)| who).collect())
@@ -193,7 +189,7 @@ fn record_batch_vote<T: Config>(
 	who: &T::AccountId,
 	list: BoundedVec<Verdict, T::MaxBatchPolls>,
 ) {
-	let mut state = Batches::<T>::get(kind, id).expect("open batch; qed");
+	let mut state = Batches::<T>::get(kind, id).unwrap_or_else(|| Pallet::<T>::new_tally(id.0));
 	let hash = <T as frame_system::Config>::Hashing::hash_of(&list);
 	let index = match state.lists.iter().position(|(h, _)| *h == hash) {
 		Some(index) => index,
@@ -274,18 +270,18 @@ mod benchmarks {
 		assert_eq!(Polls::<T>::get(1, PollKind::Approval).and_then(|p| p.batch), None);
 	}
 
-	/// Opening a poll in a batch at its costliest: the block's open batch is full, so it starts
-	/// the next one. `open_batched - open_single` is what an open adds when polls open in
-	/// batches ([`Verifier::open_extra_weight`]).
+	/// Opening a poll in a batch at its costliest: the block's list of polls holds
+	/// `MaxBatchPolls`, so the poll starts its next batch. `open_batched - open_single` is what
+	/// an open adds when polls open in batches ([`Verifier::open_extra_weight`]).
 	#[benchmark]
 	fn open_batched() {
 		BatchedPolls::<T>::put(true);
 		// The block the poll opens in (the harness would set it only after this set-up).
 		let now: BlockNumberFor<T> = 1u32.into();
 		frame_system::Pallet::<T>::set_block_number(now);
-		let full =
-			BatchCursor { opened: now, page: 0, session: Session::<T>::get(), len: T::MaxBatchPolls::get() };
-		OpenBatch::<T>::insert(PollKind::Approval, full);
+		let max = T::MaxBatchPolls::get();
+		let subjects = (0..u64::from(max)).map(|i| Some(i + 2)).collect::<alloc::vec::Vec<_>>();
+		BlockPolls::<T>::insert(PollKind::Approval, now, subjects);
 
 		#[block]
 		{
@@ -298,7 +294,6 @@ mod benchmarks {
 		);
 	}
 
-	/// A block in the middle of a session with no draw running.
 	#[benchmark]
 	fn on_initialize_idle() {
 		Draw::<T>::kill();
@@ -568,7 +563,7 @@ mod benchmarks {
 		_(RawOrigin::Signed(last), kind, id, list);
 
 		assert!(!Batches::<T>::contains_key(kind, id));
-		assert_eq!(BatchPolls::<T>::decode_len(kind, id), None);
+		assert_eq!(BlockPolls::<T>::decode_len(kind, id.0), None);
 		Ok(())
 	}
 

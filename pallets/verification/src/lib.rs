@@ -18,11 +18,14 @@
 //! concludes a poll; after its deadline the trading center decides it ([`Pallet::decide`]).
 //!
 //! With batched polls ([`Pallet::set_batched_polls`]) the polls of one kind opened in one block
-//! form a batch ([`BatchPolls`], at most `MaxBatchPolls`), and a validator votes on the whole
-//! batch at once ([`Pallet::vote_batch`]): one verdict per poll, in the batch's order. The list
-//! of verdicts that 2/3 of the weight backs concludes every poll of the batch; a vote costs the
-//! same whatever the number of validators, so the votes a contract needs no longer grow with
-//! them. The trading center decides a batch with no quorum ([`Pallet::decide_batch`]).
+//! form a batch (at most `MaxBatchPolls`; [`Pallet::batch_polls`] lists them), and from the next
+//! block a validator votes on the whole batch at once ([`Pallet::vote_batch`]): one verdict
+//! per poll, in the batch's order. Opening a poll in a batch appends it to its block's list
+//! ([`BlockPolls`]): one write more than opening it alone, and nothing else until the vote.
+//! The list of verdicts that 2/3 of the weight backs concludes every poll of the batch; a vote
+//! costs the same whatever the number of validators, so the votes a contract needs no longer
+//! grow with them. The trading center decides a batch with no quorum
+//! ([`Pallet::decide_batch`]).
 //!
 //! ## Judging validators
 //!
@@ -204,22 +207,8 @@ impl<BlockNumber: Copy> BatchRef<BlockNumber> {
 	}
 }
 
-/// The batch being filled for a kind of poll.
-#[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
-)]
-pub struct BatchCursor<BlockNumber> {
-	/// The block it opened in.
-	pub opened: BlockNumber,
-	/// Its page in that block.
-	pub page: u32,
-	/// The session whose validators vote on it.
-	pub session: u32,
-	/// How many polls it has.
-	pub len: u32,
-}
-
-/// An open batch: the votes on it so far, by distinct verdict list.
+/// The tally of an open batch, from its first vote: the votes on it so far, by distinct
+/// verdict list.
 #[derive(
 	CloneNoBound,
 	PartialEqNoBound,
@@ -252,7 +241,7 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -380,12 +369,31 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type BatchedPolls<T> = StorageValue<_, bool, ValueQuery>;
 
-	/// The batch being filled for each kind of poll.
+	/// The first blocks of the current and of the previous session: a batch's session is the
+	/// one its block is in (sessions change in this pallet's `on_initialize`, before any poll
+	/// of the block opens).
 	#[pallet::storage]
-	pub type OpenBatch<T: Config> =
-		StorageMap<_, Twox64Concat, PollKind, BatchCursor<BlockNumberFor<T>>, OptionQuery>;
+	pub type SessionStarts<T: Config> =
+		StorageValue<_, (BlockNumberFor<T>, BlockNumberFor<T>), ValueQuery>;
 
-	/// Open batches, by kind and id.
+	/// The subjects of the polls of each kind opened in batches in each block, in order: page
+	/// `p` of a block's list (its entries `p * MaxBatchPolls` onwards, at most
+	/// `MaxBatchPolls`) is the batch `(block, p)`. A poll joins its block's list with a
+	/// storage append, which costs one write whatever the list's length; the entries of a
+	/// concluded batch are emptied (`None`), and the list goes when all its batches have.
+	#[pallet::storage]
+	#[pallet::unbounded]
+	pub type BlockPolls<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		PollKind,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		alloc::vec::Vec<Option<u64>>,
+		ValueQuery,
+	>;
+
+	/// The tallies of open batches that have been voted on, by kind and id.
 	#[pallet::storage]
 	pub type Batches<T: Config> = StorageDoubleMap<
 		_,
@@ -395,20 +403,6 @@ pub mod pallet {
 		BatchId<BlockNumberFor<T>>,
 		Batch<T>,
 		OptionQuery,
-	>;
-
-	/// The subjects of each open batch's polls, in order (a poll is added with a storage
-	/// append, which reads nothing; [`OpenBatch`] keeps it within `MaxBatchPolls`).
-	#[pallet::storage]
-	#[pallet::unbounded]
-	pub type BatchPolls<T: Config> = StorageDoubleMap<
-		_,
-		Twox64Concat,
-		PollKind,
-		Twox64Concat,
-		BatchId<BlockNumberFor<T>>,
-		alloc::vec::Vec<u64>,
-		ValueQuery,
 	>;
 
 	/// The distinct verdict lists voted on each open batch, by hash (not the one that
@@ -545,14 +539,15 @@ pub mod pallet {
 			/// The trading center decided it.
 			by_trading_center: bool,
 		},
-		/// The market could not apply a batch's verdict to one of its polls: nothing of it was
-		/// kept, and the poll left its batch, to be voted on or decided on its own.
+		/// The market could not apply a batch's verdict to one of its polls (or the poll is of
+		/// another session than its batch): nothing of it was kept, and the poll left its
+		/// batch, to be voted on or decided on its own.
 		PollUnbatched {
 			/// The contract.
 			subject: u64,
 			/// What is voted on.
 			kind: PollKind,
-			/// The market's error.
+			/// The market's error ([`Error::PollClosed`] for a poll of another session).
 			error: DispatchError,
 		},
 		/// A vote of a [`Pallet::vote_many`] call could not be cast; nothing of it was kept.
@@ -596,6 +591,8 @@ pub mod pallet {
 		BatchNotFound,
 		/// A batch vote must give one verdict for each of the batch's polls, in order.
 		WrongBatchLength,
+		/// The batch is still filling: its polls are all in from the block after it opened.
+		BatchStillFilling,
 	}
 
 	/// Genesis: the draw's parameters; the first validators are drawn at genesis from the
@@ -857,23 +854,25 @@ pub mod pallet {
 		}
 
 		/// Vote on a batch of polls as a validator of its session: one verdict for each of
-		/// the batch's polls, in the batch's order ([`BatchPolls`]; a cancelled poll's verdict
-		/// is ignored). Validators who give the same list back it together; when the weight
-		/// behind one list reaches 2/3 of the session's validator weight, the batch concludes:
-		/// each of its polls still open concludes with its verdict in that list (the market is
-		/// told), and every validator of the session is judged on each of them (MODEL §5: a
-		/// validator who voted that list is right on all of them, one who voted another list
-		/// is judged poll by poll, one who has not voted is wrong), in the session's tally.
+		/// the batch's polls, in the batch's order ([`Pallet::batch_polls`]; a cancelled poll's
+		/// verdict is ignored), from the block after the batch opened. Validators who give the
+		/// same list back it together; when the weight behind one list reaches 2/3 of the
+		/// session's validator weight, the batch concludes: each of its polls still open
+		/// concludes with its verdict in that list (the market is told), and every validator of
+		/// the session is judged on each of them (MODEL §5: a validator who voted that list is
+		/// right on all of them, one who voted another list is judged poll by poll, one who has
+		/// not voted is wrong), in the session's tally.
 		///
 		/// - Origin: signed, a validator of the batch's session.
 		/// - `kind`, `batch`: the batch ([`Event::BatchOpened`], [`Poll::batch`]).
 		/// - `verdicts`: one per poll of the batch.
 		///
 		/// Errors: [`Error::VerdictDoesNotFit`], [`Error::NotValidator`],
-		/// [`Error::BatchNotFound`], [`Error::PollClosed`], [`Error::AlreadyVoted`],
-		/// [`Error::WrongBatchLength`], with nothing changed. Emits [`Event::BatchVoted`]; at quorum
-		/// [`Event::PollConcluded`] for each poll concluded (or [`Event::PollUnbatched`] for one
-		/// whose verdict the market cannot apply) and [`Event::BatchConcluded`].
+		/// [`Error::BatchNotFound`], [`Error::BatchStillFilling`], [`Error::PollClosed`],
+		/// [`Error::AlreadyVoted`], [`Error::WrongBatchLength`], with nothing changed. Emits
+		/// [`Event::BatchVoted`]; at quorum [`Event::PollConcluded`] for each poll concluded (or
+		/// [`Event::PollUnbatched`] for one whose verdict the market cannot apply) and
+		/// [`Event::BatchConcluded`].
 		///
 		/// Complexity: a vote that does not conclude is `O(p + V)`, `p` the batch's polls and
 		/// `V` the session's validators, and is refunded down to that
@@ -891,14 +890,17 @@ pub mod pallet {
 			ensure!(verdicts.iter().all(|v| v.fits(kind)), Error::<T>::VerdictDoesNotFit);
 			let weight =
 				<Self as ValidatorSet<_>>::validator_weight(&who).ok_or(Error::<T>::NotValidator)?;
-			let mut state = Batches::<T>::get(kind, batch).ok_or(Error::<T>::BatchNotFound)?;
+			let polls = Self::open_batch(kind, batch)?;
 			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(batch.0 < now, Error::<T>::BatchStillFilling);
+			let mut state =
+				Batches::<T>::get(kind, batch).unwrap_or_else(|| Self::new_tally(batch.0));
 			ensure!(
 				state.session == Session::<T>::get() && now <= state.deadline,
 				Error::<T>::PollClosed
 			);
 			ensure!(state.votes.iter().all(|(v, _)| v != &who), Error::<T>::AlreadyVoted);
-			let len = BatchPolls::<T>::decode_len(kind, batch).unwrap_or(0);
+			let len = polls.1.len();
 			ensure!(verdicts.len() == len, Error::<T>::WrongBatchLength);
 			let hash = T::Hashing::hash_of(&verdicts);
 			let (list, new) = match state.lists.iter().position(|(h, _)| *h == hash) {
@@ -918,7 +920,7 @@ pub mod pallet {
 			let total = ValidatorsTotal::<T>::get();
 			let backing = backing.unwrap_or_default();
 			if total > 0 && backing.saturating_mul(3) >= total.saturating_mul(2) {
-				Self::conclude_batch(kind, batch, state, &verdicts, false);
+				Self::conclude_batch(kind, batch, state, polls, &verdicts, false);
 				Ok(().into())
 			} else {
 				if new {
@@ -939,7 +941,8 @@ pub mod pallet {
 		/// - `kind`, `batch`: the batch; `verdicts`: one per poll of the batch, in order.
 		///
 		/// Errors: [`Error::VerdictDoesNotFit`], [`Error::BatchNotFound`],
-		/// [`Error::PollStillOpen`], [`Error::WrongBatchLength`], with nothing changed. Emits
+		/// [`Error::BatchStillFilling`], [`Error::PollStillOpen`], [`Error::WrongBatchLength`],
+		/// with nothing changed. Emits
 		/// [`Event::PollConcluded`] for each poll concluded (or [`Event::PollUnbatched`]) and
 		/// [`Event::BatchConcluded`].
 		///
@@ -956,15 +959,16 @@ pub mod pallet {
 		) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
 			ensure!(verdicts.iter().all(|v| v.fits(kind)), Error::<T>::VerdictDoesNotFit);
-			let state = Batches::<T>::get(kind, batch).ok_or(Error::<T>::BatchNotFound)?;
+			let polls = Self::open_batch(kind, batch)?;
 			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(batch.0 < now, Error::<T>::BatchStillFilling);
+			let state = Batches::<T>::get(kind, batch).unwrap_or_else(|| Self::new_tally(batch.0));
 			ensure!(
 				state.session != Session::<T>::get() || now > state.deadline,
 				Error::<T>::PollStillOpen
 			);
-			let len = BatchPolls::<T>::decode_len(kind, batch).unwrap_or(0);
-			ensure!(verdicts.len() == len, Error::<T>::WrongBatchLength);
-			Self::conclude_batch(kind, batch, state, &verdicts, true);
+			ensure!(verdicts.len() == polls.1.len(), Error::<T>::WrongBatchLength);
+			Self::conclude_batch(kind, batch, state, polls, &verdicts, true);
 			Ok(())
 		}
 
@@ -1152,8 +1156,9 @@ impl<T: Config> Pallet<T> {
 		<T as Config>::WeightInfo::decide_batch(polls, T::MaxValidators::get())
 	}
 
-	/// Put a poll of `kind` on `subject`, opening now for `session`, in the batch being
-	/// filled (or a new one) and return its place.
+	/// Put a poll of `kind` on `subject`, opening now for `session`, at the end of the block's
+	/// list of batched polls, and return its place: the list's length tells it, and the poll
+	/// starts a new batch every `MaxBatchPolls`.
 	fn enter_batch(
 		subject: u64,
 		kind: PollKind,
@@ -1161,60 +1166,93 @@ impl<T: Config> Pallet<T> {
 		deadline: BlockNumberFor<T>,
 	) -> BatchRef<BlockNumberFor<T>> {
 		let now = frame_system::Pallet::<T>::block_number();
-		let (page, index) = match OpenBatch::<T>::get(kind) {
-			Some(open) if open.opened == now && open.session == session => {
-				if open.len < T::MaxBatchPolls::get() {
-					(open.page, open.len)
-				} else {
-					(open.page.saturating_add(1), 0)
-				}
-			},
-			// Later polls of this block for another session (it changed in this block) start
-			// after the block's batches for the earlier one.
-			Some(open) if open.opened == now => (open.page.saturating_add(1), 0),
-			_ => (0, 0),
-		};
-		let batch = (now, page);
+		let max = T::MaxBatchPolls::get().max(1);
+		let at = BlockPolls::<T>::decode_len(kind, now).unwrap_or(0) as u32;
+		let (page, index) = (at / max, at % max);
 		if index == 0 {
-			let state = Batch::<T> {
-				session,
-				deadline,
-				lists: Default::default(),
-				votes: Default::default(),
-			};
-			Batches::<T>::insert(kind, batch, state);
+			let batch = (now, page);
 			Self::deposit_event(Event::BatchOpened { kind, batch, session, deadline });
 		}
-		BatchPolls::<T>::append(kind, batch, subject);
-		let len = index.saturating_add(1);
-		OpenBatch::<T>::insert(kind, BatchCursor { opened: now, page, session, len });
+		BlockPolls::<T>::append(kind, now, Some(subject));
 		BatchRef { opened: now, page, index }
 	}
 
-	/// End a batch with `verdicts` (one per poll, in order): conclude each of its polls
-	/// still open, judge the session's validators on them, and remove the batch.
+	/// The list of polls of `kind` opened in batch `id`'s block and the range of it that is
+	/// the batch, if the batch is open (the subjects of its cancelled polls included).
+	fn open_batch(
+		kind: PollKind,
+		id: BatchId<BlockNumberFor<T>>,
+	) -> Result<(alloc::vec::Vec<Option<u64>>, core::ops::Range<usize>), Error<T>> {
+		let list = BlockPolls::<T>::get(kind, id.0);
+		let max = T::MaxBatchPolls::get().max(1) as usize;
+		let start = (id.1 as usize).saturating_mul(max);
+		let range = start..start.saturating_add(max).min(list.len());
+		let open = list.get(range.clone()).is_some_and(|page| page.iter().any(Option::is_some));
+		ensure!(open, Error::<T>::BatchNotFound);
+		Ok((list, range))
+	}
+
+	/// The subjects of batch `id`'s polls of `kind`, in order (a batch vote gives a verdict
+	/// for each), or none if no such batch is open.
+	pub fn batch_polls(kind: PollKind, id: BatchId<BlockNumberFor<T>>) -> alloc::vec::Vec<u64> {
+		Self::open_batch(kind, id)
+			.map(|(list, range)| list[range].iter().flatten().copied().collect())
+			.unwrap_or_default()
+	}
+
+	/// The tally of a batch opened in `block` before its first vote: the session the block is
+	/// in (for a block before the previous session, one at least two back, whose validators
+	/// are no longer known) and the deadline of the block's polls.
+	fn new_tally(block: BlockNumberFor<T>) -> Batch<T> {
+		let (current, previous) = SessionStarts::<T>::get();
+		let back = if block >= current {
+			0
+		} else if block >= previous {
+			1
+		} else {
+			2
+		};
+		Batch::<T> {
+			session: Session::<T>::get().saturating_sub(back),
+			deadline: block.saturating_add(T::VotingPeriod::get()),
+			lists: Default::default(),
+			votes: Default::default(),
+		}
+	}
+
+	/// End batch `id` with `verdicts` (one per poll, in order): conclude each of its polls
+	/// still open, judge the session's validators on them, and empty its entries of the
+	/// block's `list` (`range`).
 	fn conclude_batch(
 		kind: PollKind,
 		id: BatchId<BlockNumberFor<T>>,
 		state: Batch<T>,
+		(mut list, range): (alloc::vec::Vec<Option<u64>>, core::ops::Range<usize>),
 		verdicts: &[Verdict],
 		by_trading_center: bool,
 	) {
-		let subjects = BatchPolls::<T>::take(kind, id);
+		let subjects: alloc::vec::Vec<_> =
+			list.get_mut(range).into_iter().flatten().map(Option::take).collect();
+		if list.iter().all(Option::is_none) {
+			BlockPolls::<T>::remove(kind, id.0);
+		} else {
+			BlockPolls::<T>::insert(kind, id.0, list);
+		}
 		Batches::<T>::remove(kind, id);
-		// Concluded in the block it opened in: the block's next polls start a new batch, not
-		// this one's id again.
-		OpenBatch::<T>::mutate(kind, |open| {
-			if let Some(open) = open.as_mut().filter(|open| (open.opened, open.page) == id) {
-				open.len = T::MaxBatchPolls::get();
-			}
-		});
 		// The places of the polls concluded.
 		let mut concluded = alloc::vec::Vec::new();
 		for (index, (subject, verdict)) in subjects.iter().zip(verdicts).enumerate() {
+			let Some(subject) = subject else { continue };
 			let Some(poll) = Polls::<T>::get(subject, kind) else { continue };
 			if poll.batch.map(|b| b.id()) != Some(id) {
 				// Cancelled, and a poll of a later batch opened on the subject since.
+				continue;
+			}
+			if poll.session != state.session {
+				// Opened before the session changed in its block: its own validators vote.
+				Polls::<T>::insert(subject, kind, Poll::<T> { batch: None, ..poll });
+				let error = Error::<T>::PollClosed.into();
+				Self::deposit_event(Event::PollUnbatched { subject: *subject, kind, error });
 				continue;
 			}
 			let applied = frame_support::storage::with_storage_layer(|| {
@@ -1620,6 +1658,10 @@ impl<T: Config> Pallet<T> {
 				let total =
 					pending.drawn.iter().fold(0u128, |sum, (_, w)| sum.saturating_add(*w));
 				Session::<T>::put(pending.session);
+				let now = frame_system::Pallet::<T>::block_number();
+				SessionStarts::<T>::mutate(|(current, previous)| {
+					*previous = core::mem::replace(current, now)
+				});
 				// The previous tally was written by the refresh steps, and nothing has joined it
 				// since: judgements of earlier sessions go to the records directly.
 				let previous = PreviousValidators::<T>::get();
@@ -1686,22 +1728,31 @@ impl<T: Config> Pallet<T> {
 				PreviousValidators::<T>::decode_len().unwrap_or(0),
 			"a previous judgement without a validator"
 		);
-		// Every poll in a batch is in its open batch, at its place.
+		// Every poll in a batch is in its block's list, at its place.
+		let max = T::MaxBatchPolls::get().max(1);
 		for (subject, kind, poll) in Polls::<T>::iter() {
 			if let Some(place) = poll.batch {
-				ensure!(Batches::<T>::contains_key(kind, place.id()), "a poll's batch is gone");
+				let at = (place.page * max + place.index) as usize;
 				ensure!(
-					BatchPolls::<T>::get(kind, place.id()).get(place.index as usize) == Some(&subject),
+					place.index < max &&
+						BlockPolls::<T>::get(kind, place.opened).get(at) == Some(&Some(subject)),
 					"a poll is not at its place in its batch"
 				);
 			}
 		}
-		for (kind, id, batch) in Batches::<T>::iter() {
+		// A batch is open (all its entries there) or concluded (all emptied); a list has one
+		// open.
+		for (_, _, list) in BlockPolls::<T>::iter() {
+			ensure!(list.iter().any(Option::is_some), "a list of concluded batches is kept");
 			ensure!(
-				BatchPolls::<T>::decode_len(kind, id).unwrap_or(0) <=
-					T::MaxBatchPolls::get() as usize,
-				"a batch beyond MaxBatchPolls"
+				list.chunks(max as usize).all(|page| {
+					page.iter().all(Option::is_some) || page.iter().all(Option::is_none)
+				}),
+				"a batch partly concluded"
 			);
+		}
+		for (kind, id, batch) in Batches::<T>::iter() {
+			ensure!(Self::open_batch(kind, id).is_ok(), "a tally of no open batch");
 			ensure!(
 				batch.votes.iter().all(|(_, list)| (*list as usize) < batch.lists.len()),
 				"a batch vote for no list"

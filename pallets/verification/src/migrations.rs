@@ -2,6 +2,25 @@
 
 use super::*;
 
+/// try-runtime, before an upgrade that takes every open poll out of its batch: how many are
+/// open.
+#[cfg(feature = "try-runtime")]
+fn count_polls<T: Config>() -> alloc::vec::Vec<u8> {
+	(Polls::<T>::iter_keys().count() as u64).encode()
+}
+
+/// try-runtime, after it: the polls counted before (`state`) are all open, none in a batch.
+#[cfg(feature = "try-runtime")]
+fn all_kept_unbatched<T: Config>(
+	state: alloc::vec::Vec<u8>,
+) -> Result<(), sp_runtime::TryRuntimeError> {
+	let before = u64::decode(&mut &state[..])
+		.map_err(|_| sp_runtime::TryRuntimeError::Other("bad pre-upgrade state"))?;
+	let after = Polls::<T>::iter_values().filter(|p| p.batch.is_none()).count() as u64;
+	ensure!(before == after, "every poll is kept, with no batch");
+	Ok(())
+}
+
 /// Version 0 to 1: polls gained [`Poll::batch`]; the polls open at the upgrade are voted on
 /// one by one to the end.
 pub mod v1 {
@@ -39,16 +58,12 @@ pub mod v1 {
 
 		#[cfg(feature = "try-runtime")]
 		fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, sp_runtime::TryRuntimeError> {
-			Ok((Polls::<T>::iter_keys().count() as u64).encode())
+			Ok(count_polls::<T>())
 		}
 
 		#[cfg(feature = "try-runtime")]
 		fn post_upgrade(state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
-			let before = u64::decode(&mut &state[..])
-				.map_err(|_| sp_runtime::TryRuntimeError::Other("bad pre-upgrade state"))?;
-			let after = Polls::<T>::iter_values().filter(|p| p.batch.is_none()).count() as u64;
-			ensure!(before == after, "every poll is kept, with no batch");
-			Ok(())
+			all_kept_unbatched::<T>(state)
 		}
 	}
 
@@ -57,6 +72,71 @@ pub mod v1 {
 		0,
 		1,
 		InnerMigrateV0ToV1<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}
+
+/// Version 1 to 2: a block's batched polls of a kind are one list ([`BlockPolls`]), a batch
+/// a page of it, and a batch's tally starts with its first vote. The batches open at the
+/// upgrade are dissolved: their polls are voted on one by one to the end.
+pub mod v2 {
+	use super::*;
+	use frame_support::{
+		migrations::VersionedMigration, storage::migration::clear_storage_prefix,
+		traits::UncheckedOnRuntimeUpgrade,
+	};
+
+	/// The storage items of version 1's batches that version 2 no longer has.
+	pub const REMOVED: [&[u8]; 2] = [b"OpenBatch", b"BatchPolls"];
+
+	/// Takes every open poll out of its batch, and removes version 1's batches.
+	pub struct InnerMigrateV1ToV2<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV1ToV2<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let pallet = <Pallet<T> as PalletInfoAccess>::name().as_bytes();
+			let mut reads = 0u64;
+			let mut writes = 0u64;
+			let batched: alloc::vec::Vec<_> = Polls::<T>::iter()
+				.inspect(|_| reads.saturating_inc())
+				.filter(|(_, _, poll)| poll.batch.is_some())
+				.collect();
+			for (subject, kind, poll) in batched {
+				Polls::<T>::insert(subject, kind, Poll::<T> { batch: None, ..poll });
+				writes.saturating_inc();
+			}
+			for item in REMOVED {
+				let removed = clear_storage_prefix(pallet, item, b"", None, None);
+				writes.saturating_accrue(u64::from(removed.backend));
+			}
+			let removed = Batches::<T>::clear(u32::MAX, None);
+			writes.saturating_accrue(u64::from(removed.backend));
+			let removed = BatchLists::<T>::clear(u32::MAX, None);
+			writes.saturating_accrue(u64::from(removed.backend));
+			// Batches from now on are of the session in force.
+			let now = frame_system::Pallet::<T>::block_number();
+			SessionStarts::<T>::put((now, now));
+			T::DbWeight::get().reads_writes(reads, writes.saturating_add(1))
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, sp_runtime::TryRuntimeError> {
+			Ok(count_polls::<T>())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			ensure!(Batches::<T>::iter_keys().next().is_none(), "a batch is left");
+			all_kept_unbatched::<T>(state)
+		}
+	}
+
+	/// [`InnerMigrateV1ToV2`], run only at storage version 1, which it sets to 2.
+	pub type MigrateV1ToV2<T> = VersionedMigration<
+		1,
+		2,
+		InnerMigrateV1ToV2<T>,
 		Pallet<T>,
 		<T as frame_system::Config>::DbWeight,
 	>;

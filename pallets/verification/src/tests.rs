@@ -712,8 +712,8 @@ mod polls {
 mod batches {
 	use super::*;
 	use crate::{
-		BatchCursor, BatchLists, BatchPolls, BatchRef, Batches, Judgements, OpenBatch, Polls,
-		PreviousValidators,
+		BatchLists, BatchRef, Batches, BlockPolls, Judgements, Polls, PreviousValidators,
+		SessionStarts,
 	};
 	use energy_primitives::{PendingVerifications, PollKind, StreakDelta, Verdict, Verifier};
 	use frame_support::{
@@ -778,14 +778,13 @@ mod batches {
 			assert_eq!(place(4, APPROVAL), BatchRef { opened: 1, page: 1, index: 0 });
 			// Each kind has its own.
 			assert_eq!(place(9, PollKind::Delivery), BatchRef { opened: 1, page: 0, index: 0 });
-			assert_eq!(BatchPolls::<Test>::get(APPROVAL, (1, 0)), vec![1, 2, 3]);
-			assert_eq!(BatchPolls::<Test>::get(APPROVAL, (1, 1)), vec![4]);
-			assert_eq!(
-				OpenBatch::<Test>::get(APPROVAL),
-				Some(BatchCursor { opened: 1, page: 1, session: 0, len: 1 })
-			);
-			let batch = Batches::<Test>::get(APPROVAL, (1, 1)).unwrap();
-			assert_eq!((batch.session, batch.deadline), (0, 6));
+			assert_eq!(Verification::batch_polls(APPROVAL, (1, 0)), vec![1, 2, 3]);
+			assert_eq!(Verification::batch_polls(APPROVAL, (1, 1)), vec![4]);
+			assert_eq!(Verification::batch_polls(APPROVAL, (1, 2)), Vec::<u64>::new());
+			// One list for the block and kind; no tally before the first vote.
+			let all = vec![Some(1), Some(2), Some(3), Some(4)];
+			assert_eq!(BlockPolls::<Test>::get(APPROVAL, 1), all);
+			assert!(Batches::<Test>::iter().next().is_none());
 			assert!(System::events().iter().any(|r| r.event ==
 				RuntimeEvent::Verification(Event::BatchOpened {
 					kind: APPROVAL,
@@ -805,8 +804,7 @@ mod batches {
 		ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
 			open(1);
 			assert_eq!(Polls::<Test>::get(1, APPROVAL).unwrap().batch, None);
-			assert!(Batches::<Test>::iter().next().is_none());
-			assert!(OpenBatch::<Test>::get(APPROVAL).is_none());
+			assert!(BlockPolls::<Test>::iter().next().is_none());
 		});
 	}
 
@@ -841,6 +839,9 @@ mod batches {
 				Verification::vote(RuntimeOrigin::signed(v[0]), 2, APPROVAL, A),
 				Error::<Test>::PollInBatch
 			);
+			// A batch takes votes from the block after it opened, when all its polls are in.
+			assert_noop!(vote(v[0], (1, 0), &[A]), Error::<Test>::BatchStillFilling);
+			run_to(2);
 			assert_ok!(vote(v[0], (1, 0), &[A]));
 			assert_ok!(Verification::vote(RuntimeOrigin::signed(v[0]), 3, APPROVAL, A));
 		});
@@ -870,6 +871,8 @@ mod batches {
 			open(1);
 			open(2);
 			let outsider = (1..=20).find(|n| !v.contains(n)).unwrap();
+			assert_noop!(vote(v[0], (1, 0), &[A, A]), Error::<Test>::BatchStillFilling);
+			run_to(2);
 			assert_noop!(
 				Verification::vote_batch(
 					RuntimeOrigin::signed(v[0]),
@@ -902,7 +905,16 @@ mod batches {
 			open(1);
 			assert_noop!(
 				Verification::decide_batch(RuntimeOrigin::root(), APPROVAL, (1, 0), list(&[A])),
+				Error::<Test>::BatchStillFilling
+			);
+			run_to(2);
+			assert_noop!(
+				Verification::decide_batch(RuntimeOrigin::root(), APPROVAL, (1, 0), list(&[A])),
 				Error::<Test>::PollStillOpen
+			);
+			assert_noop!(
+				Verification::decide_batch(RuntimeOrigin::root(), APPROVAL, (1, 1), list(&[A])),
+				Error::<Test>::BatchNotFound
 			);
 			run_to(7);
 			assert_noop!(
@@ -930,6 +942,7 @@ mod batches {
 			}
 			// Poll 2 goes away before the vote: its verdict is ignored.
 			<Verification as Verifier>::cancel(2, APPROVAL);
+			run_to(2);
 			// The lightest votes another list: no quorum.
 			let info = vote(v[2], (1, 0), &[A, A, R]).unwrap();
 			assert_eq!(
@@ -965,7 +978,7 @@ mod batches {
 			assert_eq!(Verification::pending(&v[2]), WRONG);
 			// Nothing of the batch is left.
 			assert!(Batches::<Test>::iter().next().is_none());
-			assert!(BatchPolls::<Test>::iter().next().is_none());
+			assert!(BlockPolls::<Test>::iter().next().is_none());
 			assert!(BatchLists::<Test>::iter().next().is_none());
 			assert!(System::events().iter().any(|r| r.event ==
 				RuntimeEvent::Verification(Event::BatchConcluded {
@@ -976,12 +989,31 @@ mod batches {
 				})));
 			// A late vote finds no batch.
 			assert_noop!(vote(v[2], (1, 0), &[A, R, A]), Error::<Test>::BatchNotFound);
-			// The block's next poll starts a new batch: no id names two batches.
-			open(4);
-			assert_eq!(
-				Polls::<Test>::get(4, APPROVAL).unwrap().batch,
-				Some(BatchRef { opened: 1, page: 1, index: 0 })
-			);
+		});
+	}
+
+	#[test]
+	fn a_concluded_batch_leaves_the_other_batches_of_its_block_open() {
+		batched(|| {
+			let v = three();
+			for subject in 1..=4 {
+				open(subject);
+			}
+			run_to(2);
+			assert_ok!(vote(v[0], (1, 0), &[A, A, A]));
+			assert_ok!(vote(v[1], (1, 0), &[A, A, A]));
+			assert_eq!(verdicts(), vec![(1, APPROVAL, A), (2, APPROVAL, A), (3, APPROVAL, A)]);
+			// The first batch's entries are emptied; the second's stay.
+			assert_eq!(BlockPolls::<Test>::get(APPROVAL, 1), vec![None, None, None, Some(4)]);
+			assert_eq!(Verification::batch_polls(APPROVAL, (1, 0)), Vec::<u64>::new());
+			assert_noop!(vote(v[2], (1, 0), &[A, A, A]), Error::<Test>::BatchNotFound);
+			assert_eq!(Verification::batch_polls(APPROVAL, (1, 1)), vec![4]);
+			assert_ok!(vote(v[0], (1, 1), &[R]));
+			assert_ok!(vote(v[1], (1, 1), &[R]));
+			assert_eq!(verdicts().last(), Some(&(4, APPROVAL, R)));
+			// The last batch of the block takes its list with it.
+			assert!(BlockPolls::<Test>::iter().next().is_none());
+			assert!(Batches::<Test>::iter().next().is_none());
 		});
 	}
 
@@ -1005,6 +1037,7 @@ mod batches {
 					for subject in 1..=3 {
 						open(subject);
 					}
+					run_to(2);
 					// The lightest first, so the heaviest two conclude.
 					for who in [2, 0, 1] {
 						let Some(verdicts) = lists[who] else { continue };
@@ -1036,6 +1069,7 @@ mod batches {
 		batched(|| {
 			let v = three();
 			open(1);
+			run_to(2);
 			assert_ok!(vote(v[0], (1, 0), &[A]));
 			MARKET_FAILS.with(|f| *f.borrow_mut() = true);
 			assert_ok!(vote(v[1], (1, 0), &[A]));
@@ -1070,6 +1104,7 @@ mod batches {
 			open(1);
 			open(2);
 			// One vote, no quorum by the end of the session.
+			run_to(2);
 			assert_ok!(vote(old[0], (1, 0), &[A, R]));
 			run_to(SESSION_LENGTH);
 			assert_eq!(Session::<Test>::get(), 1);
@@ -1102,6 +1137,7 @@ mod batches {
 			let v = three();
 			open(1);
 			open(2);
+			run_to(2);
 			assert_ok!(vote(v[2], (1, 0), &[R, A]));
 			run_to(7);
 			assert_ok!(Verification::decide_batch(RuntimeOrigin::root(), APPROVAL, (1, 0), list(&[R, A])));
@@ -1128,6 +1164,78 @@ mod batches {
 			assert_eq!((poll.session, poll.deadline, poll.batch), (0, 6, None));
 			assert_eq!(poll.votes.into_inner(), vec![(v[0], A, 40)]);
 			// It takes single votes to the end.
+			assert_ok!(Verification::vote(RuntimeOrigin::signed(v[1]), 4, APPROVAL, A));
+			assert_eq!(verdicts(), vec![(4, APPROVAL, A)]);
+		});
+	}
+
+	#[test]
+	fn a_batch_no_one_voted_is_of_the_session_its_block_was_in() {
+		batched(|| {
+			let old = three();
+			open(1);
+			run_to(SESSION_LENGTH);
+			assert_eq!(Session::<Test>::get(), 1);
+			let (started, before) = SessionStarts::<Test>::get();
+			assert!(started > 1 && before == 0, "{started} {before}");
+			// No tally: the batch's session comes from its block, so the previous validators
+			// are judged (wrong: none voted), straight into their records.
+			assert!(Batches::<Test>::iter().next().is_none());
+			let root = RuntimeOrigin::root();
+			assert_ok!(Verification::decide_batch(root, APPROVAL, (1, 0), list(&[A])));
+			assert_eq!(verdicts(), vec![(1, APPROVAL, A)]);
+			let mut judged = JUDGED.with(|j| j.borrow().clone());
+			judged.sort_by_key(|(who, _)| *who);
+			let mut expected: Vec<_> = old.iter().map(|who| (*who, WRONG)).collect();
+			expected.sort_by_key(|(who, _)| *who);
+			assert_eq!(judged, expected);
+		});
+	}
+
+	#[test]
+	fn the_upgrade_to_version_2_dissolves_open_batches() {
+		ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
+			let v = three();
+			// Version 1's state: a poll in a batch, its tally and its two storage items.
+			let place = Some(BatchRef { opened: 1, page: 0, index: 0 });
+			let poll = crate::Poll::<Test> {
+				session: 0,
+				deadline: 6,
+				votes: Default::default(),
+				batch: place,
+			};
+			Polls::<Test>::insert(4, APPROVAL, poll);
+			let tally = crate::Batch::<Test> {
+				session: 0,
+				deadline: 6,
+				lists: Default::default(),
+				votes: Default::default(),
+			};
+			Batches::<Test>::insert(APPROVAL, (1, 0), tally);
+			let old_keys: Vec<Vec<u8>> = crate::migrations::v2::REMOVED
+				.iter()
+				.map(|item| {
+					let prefix = frame_support::storage::storage_prefix(b"Verification", item);
+					let mut key = prefix.to_vec();
+					key.extend([0u8; 8]);
+					key
+				})
+				.collect();
+			for key in &old_keys {
+				frame_support::storage::unhashed::put_raw(key, &[1, 2, 3]);
+			}
+			StorageVersion::new(1).put::<Verification>();
+			run_to(3);
+			crate::migrations::v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+			assert_eq!(Verification::on_chain_storage_version(), 2);
+			assert_eq!(Polls::<Test>::get(4, APPROVAL).unwrap().batch, None);
+			assert!(Batches::<Test>::iter().next().is_none());
+			for key in &old_keys {
+				assert!(!frame_support::storage::unhashed::exists(key));
+			}
+			assert_eq!(SessionStarts::<Test>::get(), (3, 3));
+			// It takes single votes to the end.
+			assert_ok!(Verification::vote(RuntimeOrigin::signed(v[0]), 4, APPROVAL, A));
 			assert_ok!(Verification::vote(RuntimeOrigin::signed(v[1]), 4, APPROVAL, A));
 			assert_eq!(verdicts(), vec![(4, APPROVAL, A)]);
 		});
