@@ -1249,8 +1249,8 @@ impl<T: Config> Pallet<T> {
 		for (index, (subject, verdict)) in subjects.iter().zip(verdicts).enumerate() {
 			let Some(subject) = subject else { continue };
 			let Some(poll) = Polls::<T>::get(subject, kind) else { continue };
-			if poll.batch.map(|b| b.id()) != Some(id) {
-				// Cancelled, and a poll of a later batch opened on the subject since.
+			if poll.batch != Some(BatchRef { opened: id.0, page: id.1, index: index as u32 }) {
+				// Cancelled, and a poll opened on the subject again since (at a later place).
 				continue;
 			}
 			if poll.session != state.session {

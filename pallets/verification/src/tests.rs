@@ -993,6 +993,24 @@ mod batches {
 	}
 
 	#[test]
+	fn a_poll_cancelled_and_opened_again_takes_the_verdict_at_its_new_place() {
+		batched(|| {
+			let v = three();
+			open(1);
+			<Verification as Verifier>::cancel(1, APPROVAL);
+			open(1);
+			assert_eq!(
+				Polls::<Test>::get(1, APPROVAL).unwrap().batch,
+				Some(BatchRef { opened: 1, page: 0, index: 1 })
+			);
+			run_to(2);
+			assert_ok!(vote(v[0], (1, 0), &[A, R]));
+			assert_ok!(vote(v[1], (1, 0), &[A, R]));
+			assert_eq!(verdicts(), vec![(1, APPROVAL, R)]);
+		});
+	}
+
+	#[test]
 	fn a_concluded_batch_leaves_the_other_batches_of_its_block_open() {
 		batched(|| {
 			let v = three();
