@@ -235,6 +235,9 @@ pub struct Batch<T: Config> {
 
 use frame_system::pallet_prelude::BlockNumberFor;
 
+/// A block's list of batched polls ([`BlockPolls`]) with the range of it that is one batch.
+type ListPage = (alloc::vec::Vec<Option<u64>>, core::ops::Range<usize>);
+
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -890,11 +893,8 @@ pub mod pallet {
 			ensure!(verdicts.iter().all(|v| v.fits(kind)), Error::<T>::VerdictDoesNotFit);
 			let weight =
 				<Self as ValidatorSet<_>>::validator_weight(&who).ok_or(Error::<T>::NotValidator)?;
-			let polls = Self::open_batch(kind, batch)?;
+			let (polls, mut state) = Self::filled_batch(kind, batch)?;
 			let now = frame_system::Pallet::<T>::block_number();
-			ensure!(batch.0 < now, Error::<T>::BatchStillFilling);
-			let mut state =
-				Batches::<T>::get(kind, batch).unwrap_or_else(|| Self::new_tally(batch.0));
 			ensure!(
 				state.session == Session::<T>::get() && now <= state.deadline,
 				Error::<T>::PollClosed
@@ -959,10 +959,8 @@ pub mod pallet {
 		) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
 			ensure!(verdicts.iter().all(|v| v.fits(kind)), Error::<T>::VerdictDoesNotFit);
-			let polls = Self::open_batch(kind, batch)?;
+			let (polls, state) = Self::filled_batch(kind, batch)?;
 			let now = frame_system::Pallet::<T>::block_number();
-			ensure!(batch.0 < now, Error::<T>::BatchStillFilling);
-			let state = Batches::<T>::get(kind, batch).unwrap_or_else(|| Self::new_tally(batch.0));
 			ensure!(
 				state.session != Session::<T>::get() || now > state.deadline,
 				Error::<T>::PollStillOpen
@@ -1187,7 +1185,7 @@ impl<T: Config> Pallet<T> {
 	fn open_batch(
 		kind: PollKind,
 		id: BatchId<BlockNumberFor<T>>,
-	) -> Result<(alloc::vec::Vec<Option<u64>>, core::ops::Range<usize>), Error<T>> {
+	) -> Result<ListPage, Error<T>> {
 		let list = BlockPolls::<T>::get(kind, id.0);
 		let max = T::MaxBatchPolls::get().max(1) as usize;
 		let start = (id.1 as usize).saturating_mul(max);
@@ -1195,6 +1193,18 @@ impl<T: Config> Pallet<T> {
 		let open = list.get(range.clone()).is_some_and(|page| page.iter().any(Option::is_some));
 		ensure!(open, Error::<T>::BatchNotFound);
 		Ok((list, range))
+	}
+
+	/// Batch `id` of `kind`, open and filled (its block is over): the block's list with the
+	/// batch's range of it, and the batch's tally (a new one before its first vote).
+	fn filled_batch(
+		kind: PollKind,
+		id: BatchId<BlockNumberFor<T>>,
+	) -> Result<(ListPage, Batch<T>), Error<T>> {
+		let polls = Self::open_batch(kind, id)?;
+		ensure!(id.0 < frame_system::Pallet::<T>::block_number(), Error::<T>::BatchStillFilling);
+		let state = Batches::<T>::get(kind, id).unwrap_or_else(|| Self::new_tally(id.0));
+		Ok((polls, state))
 	}
 
 	/// The subjects of batch `id`'s polls of `kind`, in order (a batch vote gives a verdict
@@ -1232,7 +1242,7 @@ impl<T: Config> Pallet<T> {
 		kind: PollKind,
 		id: BatchId<BlockNumberFor<T>>,
 		state: Batch<T>,
-		(mut list, range): (alloc::vec::Vec<Option<u64>>, core::ops::Range<usize>),
+		(mut list, range): ListPage,
 		verdicts: &[Verdict],
 		by_trading_center: bool,
 	) {
@@ -1253,17 +1263,15 @@ impl<T: Config> Pallet<T> {
 				// Cancelled, and a poll opened on the subject again since (at a later place).
 				continue;
 			}
-			if poll.session != state.session {
+			let applied = if poll.session != state.session {
 				// Opened before the session changed in its block: its own validators vote.
-				Polls::<T>::insert(subject, kind, Poll::<T> { batch: None, ..poll });
-				let error = Error::<T>::PollClosed.into();
-				Self::deposit_event(Event::PollUnbatched { subject: *subject, kind, error });
-				continue;
-			}
-			let applied = frame_support::storage::with_storage_layer(|| {
-				Polls::<T>::remove(subject, kind);
-				T::OnVerdict::on_verdict(*subject, kind, *verdict)
-			});
+				Err(Error::<T>::PollClosed.into())
+			} else {
+				frame_support::storage::with_storage_layer(|| {
+					Polls::<T>::remove(subject, kind);
+					T::OnVerdict::on_verdict(*subject, kind, *verdict)
+				})
+			};
 			match applied {
 				Ok(()) => {
 					concluded.push(index);
