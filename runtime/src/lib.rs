@@ -72,7 +72,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("dpoa-energy"),
 	impl_name: alloc::borrow::Cow::Borrowed("dpoa-energy"),
 	authoring_version: 1,
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -165,6 +165,7 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 type Migrations = (
 	pallet_verification::migrations::v1::MigrateV0ToV1<Runtime>,
 	pallet_verification::migrations::v2::MigrateV1ToV2<Runtime>,
+	pallet_verification::migrations::v3::MigrateV2ToV3<Runtime>,
 );
 
 /// Dispatches extrinsics and runs the pallets' hooks.

@@ -149,9 +149,13 @@ fn batch_of<T: Config>(
 		// Into the batch, if the runtime opened it on its own.
 		Polls::<T>::mutate(subject, kind, |poll| {
 			if let Some(poll) = poll.as_mut().filter(|poll| poll.batch.is_none()) {
-				let index = BlockPolls::<T>::decode_len(kind, opened).unwrap_or(0) as u32;
+				let mut fill = BatchFill::<T>::get()
+					.filter(|fill| fill.block == opened)
+					.unwrap_or_else(|| BlockFill::new(opened));
+				let index = fill.take_place(kind);
+				BatchFill::<T>::put(fill);
 				poll.batch = Some(BatchRef { opened, page: 0, index });
-				BlockPolls::<T>::append(kind, opened, Some(subject));
+				BatchSubjects::<T>::append(kind, id, subject);
 			}
 		});
 	}
@@ -276,18 +280,20 @@ mod benchmarks {
 		assert_eq!(Polls::<T>::get(1, PollKind::Approval).and_then(|p| p.batch), None);
 	}
 
-	/// Opening a poll in a batch at its costliest: the block's list of polls holds
-	/// `MaxBatchPolls`, so the poll starts its next batch. `open_batched - open_single` is what
-	/// an open adds when polls open in batches ([`Verifier::open_extra_weight`]).
+	/// Opening a poll in a batch at its costliest: `MaxBatchPolls` have opened in the block, so
+	/// the poll starts its next batch (an event, and a list of its own: a batch's list is
+	/// written only in its block, so the append never reads an earlier one). `open_batched -
+	/// open_single` is what an open adds when polls open in batches
+	/// ([`Verifier::open_extra_weight`]).
 	#[benchmark]
 	fn open_batched() {
 		BatchedPolls::<T>::put(true);
 		// The block the poll opens in (the harness would set it only after this set-up).
 		let now: BlockNumberFor<T> = 1u32.into();
 		frame_system::Pallet::<T>::set_block_number(now);
-		let max = T::MaxBatchPolls::get();
-		let subjects = (0..u64::from(max)).map(|i| Some(i + 2)).collect::<alloc::vec::Vec<_>>();
-		BlockPolls::<T>::insert(PollKind::Approval, now, subjects);
+		let mut fill = BlockFill::new(now);
+		fill.approval = T::MaxBatchPolls::get();
+		BatchFill::<T>::put(fill);
 
 		#[block]
 		{
@@ -569,7 +575,7 @@ mod benchmarks {
 		_(RawOrigin::Signed(last), kind, id, list);
 
 		assert!(!Batches::<T>::contains_key(kind, id));
-		assert_eq!(BlockPolls::<T>::decode_len(kind, id.0), None);
+		assert!(!BatchSubjects::<T>::contains_key(kind, id));
 		Ok(())
 	}
 

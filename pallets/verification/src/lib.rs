@@ -20,8 +20,9 @@
 //! With batched polls ([`Pallet::set_batched_polls`]) the polls of one kind opened in one block
 //! form a batch (at most `MaxBatchPolls`; [`Pallet::batch_polls`] lists them), and from the next
 //! block a validator votes on the whole batch at once ([`Pallet::vote_batch`]): one verdict
-//! per poll, in the batch's order. Opening a poll in a batch appends it to its block's list
-//! ([`BlockPolls`]): one write more than opening it alone, and nothing else until the vote.
+//! per poll, in the batch's order. Opening a poll in a batch appends it to its batch's list
+//! ([`BatchSubjects`]; the block's count of batched polls, [`BatchFill`], gives its place): one
+//! write more than opening it alone, and nothing else until the vote.
 //! The list of verdicts that 2/3 of the weight backs concludes every poll of the batch; a vote
 //! costs the same whatever the number of validators, so the votes a contract needs no longer
 //! grow with them. The trading center decides a batch with no quorum
@@ -235,8 +236,37 @@ pub struct Batch<T: Config> {
 
 use frame_system::pallet_prelude::BlockNumberFor;
 
-/// A block's list of batched polls ([`BlockPolls`]) with the range of it that is one batch.
-type ListPage = (alloc::vec::Vec<Option<u64>>, core::ops::Range<usize>);
+/// How many polls of each kind have opened in batches in a block ([`BatchFill`]).
+#[derive(
+	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct BlockFill<BlockNumber> {
+	/// The block.
+	pub block: BlockNumber,
+	/// Its [`PollKind::Approval`] polls opened in batches.
+	pub approval: u32,
+	/// Its [`PollKind::Delivery`] polls opened in batches.
+	pub delivery: u32,
+}
+
+impl<BlockNumber> BlockFill<BlockNumber> {
+	/// None yet in `block`.
+	pub fn new(block: BlockNumber) -> Self {
+		Self { block, approval: 0, delivery: 0 }
+	}
+
+	/// The place of the next poll of `kind` in the block's batches (the polls before it),
+	/// counting it.
+	pub fn take_place(&mut self, kind: PollKind) -> u32 {
+		let count = match kind {
+			PollKind::Approval => &mut self.approval,
+			PollKind::Delivery => &mut self.delivery,
+		};
+		let place = *count;
+		*count = count.saturating_add(1);
+		place
+	}
+}
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -244,7 +274,7 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -379,22 +409,30 @@ pub mod pallet {
 	pub type SessionStarts<T: Config> =
 		StorageValue<_, (BlockNumberFor<T>, BlockNumberFor<T>), ValueQuery>;
 
-	/// The subjects of the polls of each kind opened in batches in each block, in order: page
-	/// `p` of a block's list (its entries `p * MaxBatchPolls` onwards, at most
-	/// `MaxBatchPolls`) is the batch `(block, p)`. A poll joins its block's list with a
-	/// storage append, which costs one write whatever the list's length; the entries of a
-	/// concluded batch are emptied (`None`), and the list goes when all its batches have.
+	/// The subjects of each open batch's polls, by kind and batch, in order (a cancelled
+	/// poll's included: its verdict is ignored). A poll joins its batch with a storage append,
+	/// which costs one write whatever the batch's length; at most `MaxBatchPolls` join one
+	/// batch ([`BatchFill`] numbers them). The batch's entry goes when it concludes.
 	#[pallet::storage]
 	#[pallet::unbounded]
-	pub type BlockPolls<T: Config> = StorageDoubleMap<
+	pub type BatchSubjects<T: Config> = StorageDoubleMap<
 		_,
 		Twox64Concat,
 		PollKind,
 		Twox64Concat,
-		BlockNumberFor<T>,
-		alloc::vec::Vec<Option<u64>>,
-		ValueQuery,
+		BatchId<BlockNumberFor<T>>,
+		alloc::vec::Vec<u64>,
+		OptionQuery,
 	>;
+
+	/// How many polls of each kind have opened in batches in the current block: the `n`th
+	/// (from 0) is poll `n % MaxBatchPolls` of batch `(block, n / MaxBatchPolls)`. Removed at
+	/// the end of the block, so it never reaches the database; whitelisted, as the batched
+	/// opens of a block read and write it in memory (`on_initialize` is charged for its first
+	/// read and its removal).
+	#[pallet::storage]
+	#[pallet::whitelist_storage]
+	pub type BatchFill<T: Config> = StorageValue<_, BlockFill<BlockNumberFor<T>>, OptionQuery>;
 
 	/// The tallies of open batches that have been voted on, by kind and id.
 	#[pallet::storage]
@@ -646,6 +684,8 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(n: BlockNumberFor<T>) -> Weight {
+			// `BatchFill`, whitelisted: its first read in the block and its removal.
+			let fill = T::DbWeight::get().reads_writes(1, 1);
 			let base = <T as Config>::WeightInfo::on_initialize_draw(0)
 				.max(<T as Config>::WeightInfo::on_initialize_refresh(0));
 			let mut meter = WeightMeter::with_limit(
@@ -657,12 +697,17 @@ pub mod pallet {
 				let (seed, _) = T::Randomness::random(b"dpoa/validator-draw");
 				Self::start_draw(session, seed);
 			}
-			if Draw::<T>::exists() {
+			let work = if Draw::<T>::exists() {
 				Self::step_draw(&mut meter);
 				base.saturating_add(meter.consumed())
 			} else {
 				<T as Config>::WeightInfo::on_initialize_idle()
-			}
+			};
+			work.saturating_add(fill)
+		}
+
+		fn on_finalize(_n: BlockNumberFor<T>) {
+			BatchFill::<T>::kill();
 		}
 
 		fn integrity_test() {
@@ -900,7 +945,7 @@ pub mod pallet {
 				Error::<T>::PollClosed
 			);
 			ensure!(state.votes.iter().all(|(v, _)| v != &who), Error::<T>::AlreadyVoted);
-			let len = polls.1.len();
+			let len = polls.len();
 			ensure!(verdicts.len() == len, Error::<T>::WrongBatchLength);
 			let hash = T::Hashing::hash_of(&verdicts);
 			let (list, new) = match state.lists.iter().position(|(h, _)| *h == hash) {
@@ -965,7 +1010,7 @@ pub mod pallet {
 				state.session != Session::<T>::get() || now > state.deadline,
 				Error::<T>::PollStillOpen
 			);
-			ensure!(verdicts.len() == polls.1.len(), Error::<T>::WrongBatchLength);
+			ensure!(verdicts.len() == polls.len(), Error::<T>::WrongBatchLength);
 			Self::conclude_batch(kind, batch, state, polls, &verdicts, true);
 			Ok(())
 		}
@@ -1159,9 +1204,9 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(T::DbWeight::get().reads(1))
 	}
 
-	/// Put a poll of `kind` on `subject`, opening now for `session`, at the end of the block's
-	/// list of batched polls, and return its place: the list's length tells it, and the poll
-	/// starts a new batch every `MaxBatchPolls`.
+	/// Put a poll of `kind` on `subject`, opening now for `session`, at the end of the
+	/// block's batches of its kind, and return its place: the block's count of them tells it,
+	/// and the poll starts a new batch every `MaxBatchPolls`.
 	fn enter_batch(
 		subject: u64,
 		kind: PollKind,
@@ -1170,49 +1215,37 @@ impl<T: Config> Pallet<T> {
 	) -> BatchRef<BlockNumberFor<T>> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let max = T::MaxBatchPolls::get().max(1);
-		let at = BlockPolls::<T>::decode_len(kind, now).unwrap_or(0) as u32;
+		// A count of an earlier block is left only by a poll opened after `on_finalize`.
+		let mut fill = BatchFill::<T>::get()
+			.filter(|fill| fill.block == now)
+			.unwrap_or_else(|| BlockFill::new(now));
+		let at = fill.take_place(kind);
+		BatchFill::<T>::put(fill);
 		let (page, index) = (at / max, at % max);
+		let batch = (now, page);
 		if index == 0 {
-			let batch = (now, page);
 			Self::deposit_event(Event::BatchOpened { kind, batch, session, deadline });
 		}
-		BlockPolls::<T>::append(kind, now, Some(subject));
+		BatchSubjects::<T>::append(kind, batch, subject);
 		BatchRef { opened: now, page, index }
 	}
 
-	/// The list of polls of `kind` opened in batch `id`'s block and the range of it that is
-	/// the batch, if the batch is open (the subjects of its cancelled polls included).
-	fn open_batch(
-		kind: PollKind,
-		id: BatchId<BlockNumberFor<T>>,
-	) -> Result<ListPage, Error<T>> {
-		let list = BlockPolls::<T>::get(kind, id.0);
-		let max = T::MaxBatchPolls::get().max(1) as usize;
-		let start = (id.1 as usize).saturating_mul(max);
-		let range = start..start.saturating_add(max).min(list.len());
-		let open = list.get(range.clone()).is_some_and(|page| page.iter().any(Option::is_some));
-		ensure!(open, Error::<T>::BatchNotFound);
-		Ok((list, range))
-	}
-
-	/// Batch `id` of `kind`, open and filled (its block is over): the block's list with the
-	/// batch's range of it, and the batch's tally (a new one before its first vote).
+	/// Batch `id` of `kind`, open and filled (its block is over): its polls' subjects (its
+	/// cancelled polls' included), and its tally (a new one before its first vote).
 	fn filled_batch(
 		kind: PollKind,
 		id: BatchId<BlockNumberFor<T>>,
-	) -> Result<(ListPage, Batch<T>), Error<T>> {
-		let polls = Self::open_batch(kind, id)?;
+	) -> Result<(alloc::vec::Vec<u64>, Batch<T>), Error<T>> {
+		let subjects = BatchSubjects::<T>::get(kind, id).ok_or(Error::<T>::BatchNotFound)?;
 		ensure!(id.0 < frame_system::Pallet::<T>::block_number(), Error::<T>::BatchStillFilling);
 		let state = Batches::<T>::get(kind, id).unwrap_or_else(|| Self::new_tally(id.0));
-		Ok((polls, state))
+		Ok((subjects, state))
 	}
 
 	/// The subjects of batch `id`'s polls of `kind`, in order (a batch vote gives a verdict
 	/// for each), or none if no such batch is open.
 	pub fn batch_polls(kind: PollKind, id: BatchId<BlockNumberFor<T>>) -> alloc::vec::Vec<u64> {
-		Self::open_batch(kind, id)
-			.map(|(list, range)| list[range].iter().flatten().copied().collect())
-			.unwrap_or_default()
+		BatchSubjects::<T>::get(kind, id).unwrap_or_default()
 	}
 
 	/// The tally of a batch opened in `block` before its first vote: the session the block is
@@ -1235,29 +1268,22 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// End batch `id` with `verdicts` (one per poll, in order): conclude each of its polls
-	/// still open, judge the session's validators on them, and empty its entries of the
-	/// block's `list` (`range`).
+	/// End batch `id`, whose polls are on `subjects`, with `verdicts` (one per poll, in
+	/// order): conclude each of its polls still open, judge the session's validators on them,
+	/// and remove the batch.
 	fn conclude_batch(
 		kind: PollKind,
 		id: BatchId<BlockNumberFor<T>>,
 		state: Batch<T>,
-		(mut list, range): ListPage,
+		subjects: alloc::vec::Vec<u64>,
 		verdicts: &[Verdict],
 		by_trading_center: bool,
 	) {
-		let subjects: alloc::vec::Vec<_> =
-			list.get_mut(range).into_iter().flatten().map(Option::take).collect();
-		if list.iter().all(Option::is_none) {
-			BlockPolls::<T>::remove(kind, id.0);
-		} else {
-			BlockPolls::<T>::insert(kind, id.0, list);
-		}
+		BatchSubjects::<T>::remove(kind, id);
 		Batches::<T>::remove(kind, id);
 		// The places of the polls concluded.
 		let mut concluded = alloc::vec::Vec::new();
 		for (index, (subject, verdict)) in subjects.iter().zip(verdicts).enumerate() {
-			let Some(subject) = subject else { continue };
 			let Some(poll) = Polls::<T>::get(subject, kind) else { continue };
 			if poll.batch != Some(BatchRef { opened: id.0, page: id.1, index: index as u32 }) {
 				// Cancelled, and a poll opened on the subject again since (at a later place).
@@ -1699,6 +1725,13 @@ impl<T: Config> Pallet<T> {
 		Draw::<T>::put(pending);
 	}
 
+	/// Whether the poll of `kind` on `subject` is at its `place` in its batch.
+	#[cfg(any(test, feature = "try-runtime"))]
+	pub fn at_place(subject: u64, kind: PollKind, place: BatchRef<BlockNumberFor<T>>) -> bool {
+		let subjects = BatchSubjects::<T>::get(kind, place.id()).unwrap_or_default();
+		subjects.get(place.index as usize) == Some(&subject)
+	}
+
 	/// Check the pallet's invariants (see the crate docs).
 	#[cfg(any(test, feature = "try-runtime"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
@@ -1741,31 +1774,18 @@ impl<T: Config> Pallet<T> {
 				PreviousValidators::<T>::decode_len().unwrap_or(0),
 			"a previous judgement without a validator"
 		);
-		// Every poll in a batch is in its block's list, at its place.
-		let max = T::MaxBatchPolls::get().max(1);
+		// Every poll in a batch is in it, at its place.
 		for (subject, kind, poll) in Polls::<T>::iter() {
 			if let Some(place) = poll.batch {
-				let at = (place.page * max + place.index) as usize;
-				ensure!(
-					place.index < max &&
-						BlockPolls::<T>::get(kind, place.opened).get(at) == Some(&Some(subject)),
-					"a poll is not at its place in its batch"
-				);
+				ensure!(Self::at_place(subject, kind, place), "a poll is not at its place");
 			}
 		}
-		// A batch is open (all its entries there) or concluded (all emptied); a list has one
-		// open.
-		for (_, _, list) in BlockPolls::<T>::iter() {
-			ensure!(list.iter().any(Option::is_some), "a list of concluded batches is kept");
-			ensure!(
-				list.chunks(max as usize).all(|page| {
-					page.iter().all(Option::is_some) || page.iter().all(Option::is_none)
-				}),
-				"a batch partly concluded"
-			);
+		let max = T::MaxBatchPolls::get() as usize;
+		for (_, _, subjects) in BatchSubjects::<T>::iter() {
+			ensure!(!subjects.is_empty() && subjects.len() <= max, "a batch's size is wrong");
 		}
 		for (kind, id, batch) in Batches::<T>::iter() {
-			ensure!(Self::open_batch(kind, id).is_ok(), "a tally of no open batch");
+			ensure!(BatchSubjects::<T>::contains_key(kind, id), "a tally of no open batch");
 			ensure!(
 				batch.votes.iter().all(|(_, list)| (*list as usize) < batch.lists.len()),
 				"a batch vote for no list"

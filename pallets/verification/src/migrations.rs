@@ -77,9 +77,9 @@ pub mod v1 {
 	>;
 }
 
-/// Version 1 to 2: a block's batched polls of a kind are one list ([`BlockPolls`]), a batch
-/// a page of it, and a batch's tally starts with its first vote. The batches open at the
-/// upgrade are dissolved: their polls are voted on one by one to the end.
+/// Version 1 to 2: a block's batched polls of a kind are one list (`BlockPolls`, until
+/// version 3), a batch a page of it, and a batch's tally starts with its first vote. The
+/// batches open at the upgrade are dissolved: their polls are voted on one by one to the end.
 pub mod v2 {
 	use super::*;
 	use frame_support::{
@@ -137,6 +137,101 @@ pub mod v2 {
 		1,
 		2,
 		InnerMigrateV1ToV2<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}
+
+/// Version 2 to 3: each open batch has its own list of subjects ([`BatchSubjects`]) instead of
+/// being a page of its block's list, so a vote reads its batch and no other. The open batches
+/// keep their ids, places and tallies.
+pub mod v3 {
+	use super::*;
+	use frame_support::{
+		migrations::VersionedMigration, storage_alias, traits::UncheckedOnRuntimeUpgrade,
+	};
+
+	/// Version 2's lists: the subjects of a block's batched polls of a kind, page `p`
+	/// (`MaxBatchPolls` entries from `p * MaxBatchPolls`) the batch `(block, p)`, the entries of
+	/// a concluded batch emptied.
+	#[storage_alias]
+	pub(crate) type BlockPolls<T: Config> = StorageDoubleMap<
+		Pallet<T>,
+		Twox64Concat,
+		PollKind,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		alloc::vec::Vec<Option<u64>>,
+		ValueQuery,
+	>;
+
+	/// Moves every open batch's page to [`BatchSubjects`] and removes version 2's lists.
+	pub struct InnerMigrateV2ToV3<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV2ToV3<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let max = T::MaxBatchPolls::get().max(1) as usize;
+			let mut reads = 0u64;
+			let mut writes = 0u64;
+			for (kind, block, list) in BlockPolls::<T>::drain() {
+				reads.saturating_inc();
+				writes.saturating_inc();
+				for (page, entries) in list.chunks(max).enumerate() {
+					let id = (block, page as u32);
+					let subjects: alloc::vec::Vec<_> = entries.iter().flatten().copied().collect();
+					if subjects.len() == entries.len() {
+						BatchSubjects::<T>::insert(kind, id, subjects);
+						writes.saturating_inc();
+					} else if !subjects.is_empty() {
+						// Partly concluded, which version 2 never leaves: the batch is
+						// dissolved, its polls still open voted on one by one.
+						defensive!("a version 2 batch is wholly open or wholly concluded");
+						for subject in subjects {
+							reads.saturating_inc();
+							Polls::<T>::mutate_exists(subject, kind, |poll| {
+								if let Some(poll) = poll.as_mut().filter(|p| p.batch.is_some()) {
+									writes.saturating_inc();
+									poll.batch = None;
+								}
+							});
+						}
+						Batches::<T>::remove(kind, id);
+						let removed = BatchLists::<T>::clear_prefix((kind, id), u32::MAX, None);
+						writes.saturating_accrue(u64::from(removed.backend).saturating_add(1));
+					}
+				}
+			}
+			T::DbWeight::get().reads_writes(reads, writes)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, sp_runtime::TryRuntimeError> {
+			let batched = Polls::<T>::iter_values().filter(|p| p.batch.is_some()).count() as u64;
+			Ok(batched.encode())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			let before = u64::decode(&mut &state[..])
+				.map_err(|_| sp_runtime::TryRuntimeError::Other("bad pre-upgrade state"))?;
+			let mut after = 0u64;
+			for (subject, kind, poll) in Polls::<T>::iter() {
+				if let Some(place) = poll.batch {
+					ensure!(Pallet::<T>::at_place(subject, kind, place), "a poll lost its place");
+					after.saturating_inc();
+				}
+			}
+			ensure!(before == after, "every batched poll keeps its batch");
+			ensure!(BlockPolls::<T>::iter_keys().next().is_none(), "a version 2 list is left");
+			Ok(())
+		}
+	}
+
+	/// [`InnerMigrateV2ToV3`], run only at storage version 2, which it sets to 3.
+	pub type MigrateV2ToV3<T> = VersionedMigration<
+		2,
+		3,
+		InnerMigrateV2ToV3<T>,
 		Pallet<T>,
 		<T as frame_system::Config>::DbWeight,
 	>;

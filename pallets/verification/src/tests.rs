@@ -712,8 +712,8 @@ mod polls {
 mod batches {
 	use super::*;
 	use crate::{
-		BatchLists, BatchRef, Batches, BlockPolls, Judgements, Polls, PreviousValidators,
-		SessionStarts,
+		BatchFill, BatchLists, BatchRef, BatchSubjects, Batches, BlockFill, Judgements, Polls,
+		PreviousValidators, SessionStarts,
 	};
 	use energy_primitives::{PendingVerifications, PollKind, StreakDelta, Verdict, Verifier};
 	use frame_support::{
@@ -781,9 +781,10 @@ mod batches {
 			assert_eq!(Verification::batch_polls(APPROVAL, (1, 0)), vec![1, 2, 3]);
 			assert_eq!(Verification::batch_polls(APPROVAL, (1, 1)), vec![4]);
 			assert_eq!(Verification::batch_polls(APPROVAL, (1, 2)), Vec::<u64>::new());
-			// One list for the block and kind; no tally before the first vote.
-			let all = vec![Some(1), Some(2), Some(3), Some(4)];
-			assert_eq!(BlockPolls::<Test>::get(APPROVAL, 1), all);
+			// A list for each batch, and the block's count; no tally before the first vote.
+			assert_eq!(BatchSubjects::<Test>::iter().count(), 3);
+			let fill = BlockFill { block: 1, approval: 4, delivery: 1 };
+			assert_eq!(BatchFill::<Test>::get(), Some(fill));
 			assert!(Batches::<Test>::iter().next().is_none());
 			assert!(System::events().iter().any(|r| r.event ==
 				RuntimeEvent::Verification(Event::BatchOpened {
@@ -792,10 +793,18 @@ mod batches {
 					session: 0,
 					deadline: 6,
 				})));
-			// A new block starts a new batch.
+			// The count goes at the end of the block; a new block starts a new batch.
+			Verification::on_finalize(1);
+			assert_eq!(BatchFill::<Test>::get(), None);
 			run_to(2);
 			open(5);
 			assert_eq!(place(5, APPROVAL), BatchRef { opened: 2, page: 0, index: 0 });
+			// A count left from an earlier block (by a poll opened after the end of it) is
+			// not this block's.
+			BatchFill::<Test>::put(BlockFill { block: 2, approval: 7, delivery: 0 });
+			run_to(3);
+			open(6);
+			assert_eq!(place(6, APPROVAL), BatchRef { opened: 3, page: 0, index: 0 });
 		});
 	}
 
@@ -804,7 +813,8 @@ mod batches {
 		ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
 			open(1);
 			assert_eq!(Polls::<Test>::get(1, APPROVAL).unwrap().batch, None);
-			assert!(BlockPolls::<Test>::iter().next().is_none());
+			assert!(BatchSubjects::<Test>::iter().next().is_none());
+			assert_eq!(BatchFill::<Test>::get(), None);
 		});
 	}
 
@@ -978,7 +988,7 @@ mod batches {
 			assert_eq!(Verification::pending(&v[2]), WRONG);
 			// Nothing of the batch is left.
 			assert!(Batches::<Test>::iter().next().is_none());
-			assert!(BlockPolls::<Test>::iter().next().is_none());
+			assert!(BatchSubjects::<Test>::iter().next().is_none());
 			assert!(BatchLists::<Test>::iter().next().is_none());
 			assert!(System::events().iter().any(|r| r.event ==
 				RuntimeEvent::Verification(Event::BatchConcluded {
@@ -1021,16 +1031,15 @@ mod batches {
 			assert_ok!(vote(v[0], (1, 0), &[A, A, A]));
 			assert_ok!(vote(v[1], (1, 0), &[A, A, A]));
 			assert_eq!(verdicts(), vec![(1, APPROVAL, A), (2, APPROVAL, A), (3, APPROVAL, A)]);
-			// The first batch's entries are emptied; the second's stay.
-			assert_eq!(BlockPolls::<Test>::get(APPROVAL, 1), vec![None, None, None, Some(4)]);
+			// The first batch is gone; the second stays.
+			assert!(!BatchSubjects::<Test>::contains_key(APPROVAL, (1, 0)));
 			assert_eq!(Verification::batch_polls(APPROVAL, (1, 0)), Vec::<u64>::new());
 			assert_noop!(vote(v[2], (1, 0), &[A, A, A]), Error::<Test>::BatchNotFound);
 			assert_eq!(Verification::batch_polls(APPROVAL, (1, 1)), vec![4]);
 			assert_ok!(vote(v[0], (1, 1), &[R]));
 			assert_ok!(vote(v[1], (1, 1), &[R]));
 			assert_eq!(verdicts().last(), Some(&(4, APPROVAL, R)));
-			// The last batch of the block takes its list with it.
-			assert!(BlockPolls::<Test>::iter().next().is_none());
+			assert!(BatchSubjects::<Test>::iter().next().is_none());
 			assert!(Batches::<Test>::iter().next().is_none());
 		});
 	}
@@ -1256,6 +1265,53 @@ mod batches {
 			assert_ok!(Verification::vote(RuntimeOrigin::signed(v[0]), 4, APPROVAL, A));
 			assert_ok!(Verification::vote(RuntimeOrigin::signed(v[1]), 4, APPROVAL, A));
 			assert_eq!(verdicts(), vec![(4, APPROVAL, A)]);
+		});
+	}
+
+	#[test]
+	fn the_upgrade_to_version_3_gives_each_open_batch_its_own_list() {
+		use crate::migrations::v3::{BlockPolls, MigrateV2ToV3};
+		use sp_runtime::traits::Hash;
+		ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
+			let v = three();
+			// Version 2's state: block 1's list of approval polls, its first batch (1 to 3)
+			// concluded, its second (4 and 5) open and voted once; and block 2's list.
+			let poll = |opened, page, index| crate::Poll::<Test> {
+				session: 0,
+				deadline: 6,
+				votes: Default::default(),
+				batch: Some(BatchRef { opened, page, index }),
+			};
+			Polls::<Test>::insert(4, APPROVAL, poll(1, 1, 0));
+			Polls::<Test>::insert(5, APPROVAL, poll(1, 1, 1));
+			Polls::<Test>::insert(6, APPROVAL, poll(2, 0, 0));
+			BlockPolls::<Test>::insert(APPROVAL, 1, vec![None, None, None, Some(4), Some(5)]);
+			BlockPolls::<Test>::insert(APPROVAL, 2, vec![Some(6)]);
+			let voted = list(&[A, R]);
+			let hash = <Test as frame_system::Config>::Hashing::hash_of(&voted);
+			let tally = crate::Batch::<Test> {
+				session: 0,
+				deadline: 6,
+				lists: BoundedVec::truncate_from(vec![(hash, 40)]),
+				votes: BoundedVec::truncate_from(vec![(v[0], 0)]),
+			};
+			Batches::<Test>::insert(APPROVAL, (1, 1), tally);
+			BatchLists::<Test>::insert((APPROVAL, (1, 1), hash), voted);
+			run_to(3);
+			StorageVersion::new(2).put::<Verification>();
+			MigrateV2ToV3::<Test>::on_runtime_upgrade();
+			assert_eq!(Verification::on_chain_storage_version(), 3);
+			assert!(BlockPolls::<Test>::iter().next().is_none());
+			let mut batches: Vec<_> = BatchSubjects::<Test>::iter().collect();
+			batches.sort_by_key(|(_, id, _)| *id);
+			assert_eq!(batches, vec![(APPROVAL, (1, 1), vec![4, 5]), (APPROVAL, (2, 0), vec![6])]);
+			assert_ok!(Verification::do_try_state());
+			// The batch keeps its tally: one more vote concludes it.
+			assert_ok!(vote(v[1], (1, 1), &[A, R]));
+			assert_eq!(verdicts(), vec![(4, APPROVAL, A), (5, APPROVAL, R)]);
+			// Run again, it changes nothing.
+			MigrateV2ToV3::<Test>::on_runtime_upgrade();
+			assert_eq!(BatchSubjects::<Test>::iter().count(), 1);
 		});
 	}
 }
