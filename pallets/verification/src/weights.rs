@@ -67,16 +67,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Params` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn set_params() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 6_985_000 picoseconds.
-		Weight::from_parts(10_518_000, 0)
+		// Minimum execution time: 6_994_000 picoseconds.
+		Weight::from_parts(8_572_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Verification::BatchedPolls` (r:0 w:1)
 	/// Proof: `Verification::BatchedPolls` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn set_batched_polls() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 6_814_000 picoseconds.
-		Weight::from_parts(8_987_000, 0)
+		// Minimum execution time: 6_909_000 picoseconds.
+		Weight::from_parts(8_394_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Verification::Polls` (r:1 w:1)
@@ -86,9 +86,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Verification::BatchedPolls` (r:1 w:0)
 	/// Proof: `Verification::BatchedPolls` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn open_single() -> Weight {
-		// Proof size: measured `308`, estimated `20153`.
-		// Minimum execution time: 18_643_000 picoseconds.
-		Weight::from_parts(21_258_000, 20153)
+		// Proof size: measured `40`, estimated `20153`.
+		// Minimum execution time: 16_204_000 picoseconds.
+		Weight::from_parts(18_321_000, 20153)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -98,21 +98,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::BatchedPolls` (r:1 w:0)
 	/// Proof: `Verification::BatchedPolls` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::BlockPolls` (r:1 w:1)
-	/// Proof: `Verification::BlockPolls` (`max_values`: None, `max_size`: None, mode: `Measured`)
+	/// Storage: `Verification::BatchSubjects` (r:1 w:1)
+	/// Proof: `Verification::BatchSubjects` (`max_values`: None, `max_size`: None, mode: `Measured`)
 	fn open_batched() -> Weight {
-		// Proof size: measured `4967`, estimated `20153`.
-		// Minimum execution time: 31_674_000 picoseconds.
-		Weight::from_parts(36_190_000, 20153)
+		// Proof size: measured `40`, estimated `20153`.
+		// Minimum execution time: 24_008_000 picoseconds.
+		Weight::from_parts(26_770_000, 20153)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Verification::Draw` (r:1 w:0)
 	/// Proof: `Verification::Draw` (`max_values`: Some(1), `max_size`: Some(12342), added: 12837, mode: `MaxEncodedLen`)
 	fn on_initialize_idle() -> Weight {
-		// Proof size: measured `268`, estimated `13827`.
-		// Minimum execution time: 3_043_000 picoseconds.
-		Weight::from_parts(3_804_000, 13827)
+		// Proof size: measured `0`, estimated `13827`.
+		// Minimum execution time: 866_000 picoseconds.
+		Weight::from_parts(1_165_000, 13827)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 	}
 	/// Storage: `Verification::Draw` (r:1 w:1)
@@ -129,11 +129,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Drawn` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[0, 64]`.
 	fn on_initialize_draw(s: u32, ) -> Weight {
-		// Proof size: measured `1948 + s * (1017 ±0)`, estimated `201230 + s * (23988 ±0)`.
-		// Minimum execution time: 273_000 picoseconds.
-		Weight::from_parts(104_999_139, 201230)
-			// Standard error: 523_477
-			.saturating_add(Weight::from_parts(114_160_901, 0).saturating_mul(s.into()))
+		// Proof size: measured `1647 + s * (1017 ±0)`, estimated `201230 + s * (23988 ±460)`.
+		// Minimum execution time: 310_000 picoseconds.
+		Weight::from_parts(116_188_679, 201230)
+			// Standard error: 532_421
+			.saturating_add(Weight::from_parts(111_621_845, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads((13_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
 			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(s.into())))
@@ -161,11 +161,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Judgements` (`max_values`: Some(1), `max_size`: Some(1282), added: 1777, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[1, 256]`.
 	fn vote(v: u32, ) -> Weight {
-		// Proof size: measured `1233 + v * (97 ±0)`, estimated `20153 + v * (97 ±0)`.
-		// Minimum execution time: 251_926_000 picoseconds.
-		Weight::from_parts(270_793_249, 20153)
-			// Standard error: 2_973
-			.saturating_add(Weight::from_parts(424_875, 0).saturating_mul(v.into()))
+		// Proof size: measured `965 + v * (97 ±0)`, estimated `20153 + v * (97 ±0)`.
+		// Minimum execution time: 256_516_000 picoseconds.
+		Weight::from_parts(267_387_400, 20153)
+			// Standard error: 3_652
+			.saturating_add(Weight::from_parts(422_472, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 97).saturating_mul(v.into()))
@@ -200,11 +200,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Tree` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[0, 64]`.
 	fn on_initialize_refresh(s: u32, ) -> Weight {
-		// Proof size: measured `29614 + s * (506 ±0)`, estimated `104497 + s * (15381 ±0)`.
-		// Minimum execution time: 25_555_000 picoseconds.
-		Weight::from_parts(164_168_456, 104497)
-			// Standard error: 458_143
-			.saturating_add(Weight::from_parts(100_440_687, 0).saturating_mul(s.into()))
+		// Proof size: measured `29280 + s * (506 ±0)`, estimated `104497 + s * (15381 ±0)`.
+		// Minimum execution time: 22_955_000 picoseconds.
+		Weight::from_parts(174_909_788, 104497)
+			// Standard error: 468_053
+			.saturating_add(Weight::from_parts(97_865_600, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(33_u64))
 			.saturating_add(T::DbWeight::get().reads((12_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(29_u64))
@@ -221,11 +221,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::ValidatorsTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[2, 256]`.
 	fn vote_open(v: u32, ) -> Weight {
-		// Proof size: measured `465 + v * (80 ±0)`, estimated `20153`.
-		// Minimum execution time: 37_831_000 picoseconds.
-		Weight::from_parts(47_063_412, 20153)
-			// Standard error: 872
-			.saturating_add(Weight::from_parts(109_723, 0).saturating_mul(v.into()))
+		// Proof size: measured `197 + v * (80 ±0)`, estimated `20153`.
+		// Minimum execution time: 35_163_000 picoseconds.
+		Weight::from_parts(44_922_893, 20153)
+			// Standard error: 799
+			.saturating_add(Weight::from_parts(102_516, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -247,11 +247,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Judgements` (`max_values`: Some(1), `max_size`: Some(1282), added: 1777, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_delivery(v: u32, ) -> Weight {
-		// Proof size: measured `8931 + v * (113 ±0)`, estimated `22352`.
-		// Minimum execution time: 70_729_000 picoseconds.
-		Weight::from_parts(77_107_551, 22352)
-			// Standard error: 2_269
-			.saturating_add(Weight::from_parts(420_070, 0).saturating_mul(v.into()))
+		// Proof size: measured `8663 + v * (113 ±0)`, estimated `22352`.
+		// Minimum execution time: 70_312_000 picoseconds.
+		Weight::from_parts(82_783_959, 22352)
+			// Standard error: 5_442
+			.saturating_add(Weight::from_parts(455_541, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -277,11 +277,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Judgements` (`max_values`: Some(1), `max_size`: Some(1282), added: 1777, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_many(v: u32, ) -> Weight {
-		// Proof size: measured `29899 + v * (97 ±0)`, estimated `1227422 + v * (100 ±1)`.
-		// Minimum execution time: 13_982_212_000 picoseconds.
-		Weight::from_parts(13_906_981_579, 1227422)
-			// Standard error: 564_261
-			.saturating_add(Weight::from_parts(17_279_467, 0).saturating_mul(v.into()))
+		// Proof size: measured `29631 + v * (97 ±0)`, estimated `1227422 + v * (100 ±1)`.
+		// Minimum execution time: 14_688_024_000 picoseconds.
+		Weight::from_parts(14_468_409_782, 1227422)
+			// Standard error: 3_024_534
+			.saturating_add(Weight::from_parts(26_128_004, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(391_u64))
 			.saturating_add(T::DbWeight::get().writes(386_u64))
 			.saturating_add(Weight::from_parts(0, 100).saturating_mul(v.into()))
@@ -304,11 +304,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Judgements` (`max_values`: Some(1), `max_size`: Some(1282), added: 1777, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_many_delivery(v: u32, ) -> Weight {
-		// Proof size: measured `23659 + v * (113 ±0)`, estimated `1227422`.
-		// Minimum execution time: 1_911_460_000 picoseconds.
-		Weight::from_parts(1_378_551_300, 1227422)
-			// Standard error: 606_264
-			.saturating_add(Weight::from_parts(18_537_602, 0).saturating_mul(v.into()))
+		// Proof size: measured `23391 + v * (113 ±0)`, estimated `1227422`.
+		// Minimum execution time: 1_877_286_000 picoseconds.
+		Weight::from_parts(1_807_536_371, 1227422)
+			// Standard error: 951_507
+			.saturating_add(Weight::from_parts(17_633_835, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(135_u64))
 			.saturating_add(T::DbWeight::get().writes(131_u64))
 	}
@@ -322,11 +322,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Polls` (`max_values`: None, `max_size`: Some(16688), added: 19163, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[2, 256]`.
 	fn vote_many_open(v: u32, ) -> Weight {
-		// Proof size: measured `4296 + v * (80 ±0)`, estimated `1227422`.
-		// Minimum execution time: 829_657_000 picoseconds.
-		Weight::from_parts(912_738_087, 1227422)
-			// Standard error: 56_537
-			.saturating_add(Weight::from_parts(2_156_461, 0).saturating_mul(v.into()))
+		// Proof size: measured `4028 + v * (80 ±0)`, estimated `1227422`.
+		// Minimum execution time: 816_060_000 picoseconds.
+		Weight::from_parts(890_954_985, 1227422)
+			// Standard error: 87_277
+			.saturating_add(Weight::from_parts(2_153_931, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(67_u64))
 			.saturating_add(T::DbWeight::get().writes(64_u64))
 	}
@@ -356,11 +356,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Credit::Records` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[1, 256]`.
 	fn decide(v: u32, ) -> Weight {
-		// Proof size: measured `2087 + v * (177 ±0)`, estimated `20153 + v * (2543 ±0)`.
-		// Minimum execution time: 285_955_000 picoseconds.
-		Weight::from_parts(274_335_278, 20153)
-			// Standard error: 17_721
-			.saturating_add(Weight::from_parts(9_945_508, 0).saturating_mul(v.into()))
+		// Proof size: measured `1786 + v * (177 ±0)`, estimated `20153 + v * (2543 ±0)`.
+		// Minimum execution time: 280_101_000 picoseconds.
+		Weight::from_parts(311_000_245, 20153)
+			// Standard error: 84_589
+			.saturating_add(Weight::from_parts(10_394_722, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
@@ -369,8 +369,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Verification::Validators` (r:1 w:0)
 	/// Proof: `Verification::Validators` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::BlockPolls` (r:1 w:0)
-	/// Proof: `Verification::BlockPolls` (`max_values`: None, `max_size`: None, mode: `Measured`)
+	/// Storage: `Verification::BatchSubjects` (r:1 w:0)
+	/// Proof: `Verification::BatchSubjects` (`max_values`: None, `max_size`: None, mode: `Measured`)
 	/// Storage: `Verification::Batches` (r:1 w:1)
 	/// Proof: `Verification::Batches` (`max_values`: None, `max_size`: Some(21541), added: 24016, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Session` (r:1 w:0)
@@ -382,22 +382,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 512]`.
 	/// The range of component `v` is `[2, 256]`.
 	fn vote_batch_open(p: u32, v: u32, ) -> Weight {
-		// Proof size: measured `550 + p * (9 ±0) + v * (132 ±0)`, estimated `25006 + p * (9 ±0) + v * (132 ±0)`.
-		// Minimum execution time: 158_008_000 picoseconds.
-		Weight::from_parts(85_559_316, 25006)
-			// Standard error: 29_120
-			.saturating_add(Weight::from_parts(491_131, 0).saturating_mul(p.into()))
-			// Standard error: 58_555
-			.saturating_add(Weight::from_parts(327_975, 0).saturating_mul(v.into()))
+		// Proof size: measured `249 + p * (8 ±0) + v * (132 ±0)`, estimated `25006 + p * (8 ±0) + v * (132 ±0)`.
+		// Minimum execution time: 152_453_000 picoseconds.
+		Weight::from_parts(120_943_429, 25006)
+			// Standard error: 34_117
+			.saturating_add(Weight::from_parts(378_428, 0).saturating_mul(p.into()))
+			// Standard error: 68_604
+			.saturating_add(Weight::from_parts(312_544, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
-			.saturating_add(Weight::from_parts(0, 9).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(0, 8).saturating_mul(p.into()))
 			.saturating_add(Weight::from_parts(0, 132).saturating_mul(v.into()))
 	}
 	/// Storage: `Verification::Validators` (r:1 w:0)
 	/// Proof: `Verification::Validators` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::BlockPolls` (r:1 w:1)
-	/// Proof: `Verification::BlockPolls` (`max_values`: None, `max_size`: None, mode: `Measured`)
+	/// Storage: `Verification::BatchSubjects` (r:1 w:1)
+	/// Proof: `Verification::BatchSubjects` (`max_values`: None, `max_size`: None, mode: `Measured`)
 	/// Storage: `Verification::Batches` (r:1 w:1)
 	/// Proof: `Verification::Batches` (`max_values`: None, `max_size`: Some(21541), added: 24016, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Session` (r:1 w:0)
@@ -423,13 +423,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 512]`.
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_batch(p: u32, v: u32, ) -> Weight {
-		// Proof size: measured `0 + p * (534 ±0) + v * (284 ±0)`, estimated `26574 + p * (19163 ±11) + v * (3137 ±23)`.
-		// Minimum execution time: 440_406_000 picoseconds.
-		Weight::from_parts(500_702_000, 26574)
-			// Standard error: 635_420
-			.saturating_add(Weight::from_parts(239_492_459, 0).saturating_mul(p.into()))
-			// Standard error: 1_270_799
-			.saturating_add(Weight::from_parts(1_357_198, 0).saturating_mul(v.into()))
+		// Proof size: measured `0 + p * (533 ±0) + v * (284 ±0)`, estimated `26272 + p * (19163 ±11) + v * (3137 ±23)`.
+		// Minimum execution time: 448_184_000 picoseconds.
+		Weight::from_parts(452_341_000, 26272)
+			// Standard error: 3_145_505
+			.saturating_add(Weight::from_parts(251_099_839, 0).saturating_mul(p.into()))
+			// Standard error: 6_290_802
+			.saturating_add(Weight::from_parts(1_236_347, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(16_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
@@ -439,8 +439,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Verification::Validators` (r:1 w:0)
 	/// Proof: `Verification::Validators` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::BlockPolls` (r:1 w:1)
-	/// Proof: `Verification::BlockPolls` (`max_values`: None, `max_size`: None, mode: `Measured`)
+	/// Storage: `Verification::BatchSubjects` (r:1 w:1)
+	/// Proof: `Verification::BatchSubjects` (`max_values`: None, `max_size`: None, mode: `Measured`)
 	/// Storage: `Verification::Batches` (r:1 w:1)
 	/// Proof: `Verification::Batches` (`max_values`: None, `max_size`: Some(21541), added: 24016, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Session` (r:1 w:0)
@@ -462,13 +462,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 512]`.
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_batch_delivery(p: u32, v: u32, ) -> Weight {
-		// Proof size: measured `0 + p * (1677 ±0) + v * (3015 ±0)`, estimated `42948 + p * (19163 ±0) + v * (3740 ±267)`.
-		// Minimum execution time: 965_572_000 picoseconds.
-		Weight::from_parts(988_377_000, 42948)
-			// Standard error: 821_636
-			.saturating_add(Weight::from_parts(33_249_555, 0).saturating_mul(p.into()))
-			// Standard error: 1_643_217
-			.saturating_add(Weight::from_parts(1_265_525, 0).saturating_mul(v.into()))
+		// Proof size: measured `0 + p * (1676 ±0) + v * (3015 ±0)`, estimated `42646 + p * (19163 ±0) + v * (3740 ±3)`.
+		// Minimum execution time: 1_066_808_000 picoseconds.
+		Weight::from_parts(1_132_049_000, 42646)
+			// Standard error: 1_249_955
+			.saturating_add(Weight::from_parts(35_382_098, 0).saturating_mul(p.into()))
+			// Standard error: 2_499_827
+			.saturating_add(Weight::from_parts(2_863_613, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -476,8 +476,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 19163).saturating_mul(p.into()))
 			.saturating_add(Weight::from_parts(0, 3740).saturating_mul(v.into()))
 	}
-	/// Storage: `Verification::BlockPolls` (r:1 w:1)
-	/// Proof: `Verification::BlockPolls` (`max_values`: None, `max_size`: None, mode: `Measured`)
+	/// Storage: `Verification::BatchSubjects` (r:1 w:1)
+	/// Proof: `Verification::BatchSubjects` (`max_values`: None, `max_size`: None, mode: `Measured`)
 	/// Storage: `Verification::Batches` (r:1 w:1)
 	/// Proof: `Verification::Batches` (`max_values`: None, `max_size`: Some(21541), added: 24016, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Session` (r:1 w:0)
@@ -509,13 +509,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 512]`.
 	/// The range of component `v` is `[1, 256]`.
 	fn decide_batch(p: u32, v: u32, ) -> Weight {
-		// Proof size: measured `0 + p * (743 ±0) + v * (816 ±0)`, estimated `47869 + p * (19163 ±489) + v * (9379 ±978)`.
-		// Minimum execution time: 2_873_975_000 picoseconds.
-		Weight::from_parts(2_937_079_000, 47869)
-			// Standard error: 1_899_968
-			.saturating_add(Weight::from_parts(245_194_707, 0).saturating_mul(p.into()))
-			// Standard error: 3_799_811
-			.saturating_add(Weight::from_parts(19_032_422, 0).saturating_mul(v.into()))
+		// Proof size: measured `0 + p * (742 ±0) + v * (816 ±0)`, estimated `47534 + p * (19163 ±0) + v * (9379 ±978)`.
+		// Minimum execution time: 2_762_656_000 picoseconds.
+		Weight::from_parts(3_281_904_872, 47534)
+			// Standard error: 6_929_958
+			.saturating_add(Weight::from_parts(252_333_876, 0).saturating_mul(p.into()))
+			// Standard error: 13_884_146
+			.saturating_add(Weight::from_parts(9_672_070, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(273_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
@@ -530,45 +530,45 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with ParityDB's database weights (the node's database), for tests and mocks.
 impl WeightInfo for () {
 	fn set_params() -> Weight {
-		Weight::from_parts(10_518_000, 0)
+		Weight::from_parts(8_572_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_batched_polls() -> Weight {
-		Weight::from_parts(8_987_000, 0)
+		Weight::from_parts(8_394_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn open_single() -> Weight {
-		Weight::from_parts(21_258_000, 20153)
+		Weight::from_parts(18_321_000, 20153)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn open_batched() -> Weight {
-		Weight::from_parts(36_190_000, 20153)
+		Weight::from_parts(26_770_000, 20153)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn on_initialize_idle() -> Weight {
-		Weight::from_parts(3_804_000, 13827)
+		Weight::from_parts(1_165_000, 13827)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 	}
 	fn on_initialize_draw(s: u32, ) -> Weight {
-		Weight::from_parts(104_999_139, 201230)
-			.saturating_add(Weight::from_parts(114_160_901, 0).saturating_mul(s.into()))
+		Weight::from_parts(116_188_679, 201230)
+			.saturating_add(Weight::from_parts(111_621_845, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads((13_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(12_u64))
 			.saturating_add(ParityDbWeight::get().writes((7_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 23988).saturating_mul(s.into()))
 	}
 	fn vote(v: u32, ) -> Weight {
-		Weight::from_parts(270_793_249, 20153)
-			.saturating_add(Weight::from_parts(424_875, 0).saturating_mul(v.into()))
+		Weight::from_parts(267_387_400, 20153)
+			.saturating_add(Weight::from_parts(422_472, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(13_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 97).saturating_mul(v.into()))
 	}
 	fn on_initialize_refresh(s: u32, ) -> Weight {
-		Weight::from_parts(164_168_456, 104497)
-			.saturating_add(Weight::from_parts(100_440_687, 0).saturating_mul(s.into()))
+		Weight::from_parts(174_909_788, 104497)
+			.saturating_add(Weight::from_parts(97_865_600, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(33_u64))
 			.saturating_add(ParityDbWeight::get().reads((12_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(29_u64))
@@ -576,39 +576,39 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 15381).saturating_mul(s.into()))
 	}
 	fn vote_open(v: u32, ) -> Weight {
-		Weight::from_parts(47_063_412, 20153)
-			.saturating_add(Weight::from_parts(109_723, 0).saturating_mul(v.into()))
+		Weight::from_parts(44_922_893, 20153)
+			.saturating_add(Weight::from_parts(102_516, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn vote_delivery(v: u32, ) -> Weight {
-		Weight::from_parts(77_107_551, 22352)
-			.saturating_add(Weight::from_parts(420_070, 0).saturating_mul(v.into()))
+		Weight::from_parts(82_783_959, 22352)
+			.saturating_add(Weight::from_parts(455_541, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn vote_many(v: u32, ) -> Weight {
-		Weight::from_parts(13_906_981_579, 1227422)
-			.saturating_add(Weight::from_parts(17_279_467, 0).saturating_mul(v.into()))
+		Weight::from_parts(14_468_409_782, 1227422)
+			.saturating_add(Weight::from_parts(26_128_004, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(391_u64))
 			.saturating_add(ParityDbWeight::get().writes(386_u64))
 			.saturating_add(Weight::from_parts(0, 100).saturating_mul(v.into()))
 	}
 	fn vote_many_delivery(v: u32, ) -> Weight {
-		Weight::from_parts(1_378_551_300, 1227422)
-			.saturating_add(Weight::from_parts(18_537_602, 0).saturating_mul(v.into()))
+		Weight::from_parts(1_807_536_371, 1227422)
+			.saturating_add(Weight::from_parts(17_633_835, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(135_u64))
 			.saturating_add(ParityDbWeight::get().writes(131_u64))
 	}
 	fn vote_many_open(v: u32, ) -> Weight {
-		Weight::from_parts(912_738_087, 1227422)
-			.saturating_add(Weight::from_parts(2_156_461, 0).saturating_mul(v.into()))
+		Weight::from_parts(890_954_985, 1227422)
+			.saturating_add(Weight::from_parts(2_153_931, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(67_u64))
 			.saturating_add(ParityDbWeight::get().writes(64_u64))
 	}
 	fn decide(v: u32, ) -> Weight {
-		Weight::from_parts(274_335_278, 20153)
-			.saturating_add(Weight::from_parts(9_945_508, 0).saturating_mul(v.into()))
+		Weight::from_parts(311_000_245, 20153)
+			.saturating_add(Weight::from_parts(10_394_722, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(14_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().writes(9_u64))
@@ -616,18 +616,18 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(v.into()))
 	}
 	fn vote_batch_open(p: u32, v: u32, ) -> Weight {
-		Weight::from_parts(85_559_316, 25006)
-			.saturating_add(Weight::from_parts(491_131, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(327_975, 0).saturating_mul(v.into()))
+		Weight::from_parts(120_943_429, 25006)
+			.saturating_add(Weight::from_parts(378_428, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(312_544, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
-			.saturating_add(Weight::from_parts(0, 9).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(0, 8).saturating_mul(p.into()))
 			.saturating_add(Weight::from_parts(0, 132).saturating_mul(v.into()))
 	}
 	fn vote_batch(p: u32, v: u32, ) -> Weight {
-		Weight::from_parts(500_702_000, 26574)
-			.saturating_add(Weight::from_parts(239_492_459, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(1_357_198, 0).saturating_mul(v.into()))
+		Weight::from_parts(452_341_000, 26272)
+			.saturating_add(Weight::from_parts(251_099_839, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(1_236_347, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(16_u64))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(12_u64))
@@ -636,9 +636,9 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3137).saturating_mul(v.into()))
 	}
 	fn vote_batch_delivery(p: u32, v: u32, ) -> Weight {
-		Weight::from_parts(988_377_000, 42948)
-			.saturating_add(Weight::from_parts(33_249_555, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(1_265_525, 0).saturating_mul(v.into()))
+		Weight::from_parts(1_132_049_000, 42646)
+			.saturating_add(Weight::from_parts(35_382_098, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(2_863_613, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
@@ -647,9 +647,9 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3740).saturating_mul(v.into()))
 	}
 	fn decide_batch(p: u32, v: u32, ) -> Weight {
-		Weight::from_parts(2_937_079_000, 47869)
-			.saturating_add(Weight::from_parts(245_194_707, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(19_032_422, 0).saturating_mul(v.into()))
+		Weight::from_parts(3_281_904_872, 47534)
+			.saturating_add(Weight::from_parts(252_333_876, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(9_672_070, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(273_u64))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
