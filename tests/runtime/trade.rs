@@ -10,7 +10,7 @@ use dpoa_runtime::{
 use energy_primitives::{CreditScore, PendingVerifications, PollKind, Verdict};
 use frame_support::traits::{
 	fungible::InspectHold,
-	OnInitialize, UnfilteredDispatchable,
+	OnFinalize, OnInitialize, UnfilteredDispatchable,
 };
 use pallet_market::{Event as MarketEvent, Side};
 use sc_chain_spec::{ChainType, GenericChainSpec};
@@ -31,9 +31,14 @@ fn dev_genesis() -> sp_io::TestExternalities {
 	sp_io::TestExternalities::new(storage)
 }
 
+/// Ends the current block and runs the next ones' `on_initialize` to block `n`. Of the
+/// `on_finalize` hooks only the verification pallet's runs (the timestamp's would want an
+/// inherent in every block).
 fn run_to(n: u32) {
 	while System::block_number() < n {
-		let next = System::block_number() + 1;
+		let now = System::block_number();
+		<pallet_verification::Pallet<Runtime> as OnFinalize<u32>>::on_finalize(now);
+		let next = now + 1;
 		System::set_block_number(next);
 		<AllPalletsWithSystem as OnInitialize<u32>>::on_initialize(next);
 	}
@@ -293,8 +298,12 @@ fn relayed_trades(batched: bool) {
 			let batch = (System::block_number(), 0);
 			if batched {
 				assert_eq!(pallet_verification::Pallet::<Runtime>::batch_polls(kind, batch), ids);
+				// The block's count of batched polls lives until the block ends.
+				let fill = pallet_verification::BatchFill::<Runtime>::get().expect("counted");
+				assert_eq!((fill.block, fill.approval + fill.delivery), (batch.0, 2));
 				// A batch takes votes from the block after it opened.
 				run_to(batch.0 + 1);
+				assert_eq!(pallet_verification::BatchFill::<Runtime>::get(), None);
 			}
 			for v in quorum() {
 				let call_of = if batched {
