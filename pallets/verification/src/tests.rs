@@ -1044,6 +1044,67 @@ mod batches {
 		});
 	}
 
+	/// Polls over two blocks, some cancelled and opened again (in their block or a later
+	/// one): each takes the next place of its block, and each batch vote concludes every
+	/// poll at its place once, with the verdict at that place.
+	#[test]
+	fn batches_over_blocks_conclude_each_poll_once_at_its_place() {
+		batched(|| {
+			let v = three();
+			let verdict = |subject: u64| if subject % 2 == 0 { A } else { R };
+			let flip = |verdict: Verdict| if verdict == A { R } else { A };
+			for subject in 1..=7 {
+				open(subject);
+			}
+			<Verification as Verifier>::cancel(2, APPROVAL);
+			<Verification as Verifier>::cancel(5, APPROVAL);
+			open(2);
+			assert_ok!(Verification::do_try_state());
+			Verification::on_finalize(1);
+			run_to(2);
+			for subject in [8, 9, 10, 5] {
+				open(subject);
+			}
+			assert_ok!(Verification::do_try_state());
+			Verification::on_finalize(2);
+			run_to(3);
+			let batches = [
+				((1, 0), vec![1, 2, 3]),
+				((1, 1), vec![4, 5, 6]),
+				((1, 2), vec![7, 2]),
+				((2, 0), vec![8, 9, 10]),
+				((2, 1), vec![5]),
+			];
+			for (batch, subjects) in &batches {
+				assert_eq!(&Verification::batch_polls(APPROVAL, *batch), subjects);
+			}
+			assert_eq!(BatchSubjects::<Test>::iter().count(), batches.len());
+			for (batch, subjects) in &batches {
+				// A cancelled place gets the other verdict: it must not count.
+				let list: Vec<Verdict> = subjects
+					.iter()
+					.enumerate()
+					.map(|(index, subject)| {
+						let place = Polls::<Test>::get(subject, APPROVAL).and_then(|p| p.batch);
+						let here = BatchRef { opened: batch.0, page: batch.1, index: index as u32 };
+						let right = verdict(*subject);
+						if place == Some(here) { right } else { flip(right) }
+					})
+					.collect();
+				assert_ok!(vote(v[0], *batch, &list));
+				assert_ok!(vote(v[1], *batch, &list));
+				assert_ok!(Verification::do_try_state());
+			}
+			let mut concluded = verdicts();
+			concluded.sort_by_key(|(subject, _, _)| *subject);
+			let expected: Vec<_> = (1..=10).map(|s| (s, APPROVAL, verdict(s))).collect();
+			assert_eq!(concluded, expected);
+			assert!(Polls::<Test>::iter().next().is_none());
+			assert!(BatchSubjects::<Test>::iter().next().is_none());
+			assert!(Batches::<Test>::iter().next().is_none());
+		});
+	}
+
 	/// Judging a batch equals judging its polls one by one (MODEL §5): the tally after a batch
 	/// of polls 1 to 3 with the validators' lists `lists` (None: no vote), concluded by the
 	/// lists in order, against the same votes cast on single polls.
