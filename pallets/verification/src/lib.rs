@@ -25,7 +25,9 @@
 //! write more than opening it alone, and nothing else until the vote.
 //! The list of verdicts that 2/3 of the weight backs concludes every poll of the batch; a vote
 //! costs the same whatever the number of validators, so the votes a contract needs no longer
-//! grow with them. The trading center decides a batch with no quorum
+//! grow with them. Once 2/3 of the weight has voted on different lists, each poll whose
+//! verdict 2/3 of the weight backs across the lists concludes (MODEL §3.4), so a split on one
+//! poll holds no other. The trading center decides what is left of a batch with no quorum
 //! ([`Pallet::decide_batch`]).
 //!
 //! ## Judging validators
@@ -920,14 +922,22 @@ pub mod pallet {
 		/// [`Error::AlreadyVoted`], [`Error::WrongBatchLength`], with nothing changed. Emits
 		/// [`Event::BatchVoted`]; at quorum [`Event::PollConcluded`] for each poll concluded (or
 		/// [`Event::PollUnbatched`] for one whose verdict the market cannot apply) and
-		/// [`Event::BatchConcluded`].
+		/// [`Event::BatchConcluded`]; comparing the lists poll by poll, the same for each poll
+		/// concluded, and [`Event::BatchConcluded`] once none is left.
+		///
+		/// If 2/3 of the weight has voted but on different lists, each poll still open whose
+		/// verdict validators of 2/3 of the weight back across the lists concludes with it
+		/// (MODEL §3.4), and the validators are judged on those polls; the others wait for
+		/// more votes or the trading center. Every later vote does the same.
 		///
 		/// Complexity: a vote that does not conclude is `O(p + V)`, `p` the batch's polls and
 		/// `V` the session's validators, and is refunded down to that
 		/// ([`Pallet::vote_batch_weight`]); the concluding one is charged for concluding every
-		/// poll of the batch and judging every validator on each.
+		/// poll of the batch and judging every validator on each; one that compares the lists
+		/// poll by poll as well for reading every list (at most
+		/// [`Pallet::vote_batch_declared_weight`]).
 		#[pallet::call_index(4)]
-		#[pallet::weight(Pallet::<T>::vote_batch_weight(*kind, verdicts.len() as u32, true))]
+		#[pallet::weight(Pallet::<T>::vote_batch_declared_weight(*kind, verdicts.len() as u32))]
 		pub fn vote_batch(
 			origin: OriginFor<T>,
 			kind: PollKind,
@@ -964,16 +974,22 @@ pub mod pallet {
 			Self::deposit_event(Event::BatchVoted { kind, batch, who, list: hash });
 			let total = ValidatorsTotal::<T>::get();
 			let backing = backing.unwrap_or_default();
-			if total > 0 && backing.saturating_mul(3) >= total.saturating_mul(2) {
+			let quorum =
+				|weight: u128| total > 0 && weight.saturating_mul(3) >= total.saturating_mul(2);
+			if quorum(backing) {
 				Self::conclude_batch(kind, batch, state, polls, &verdicts, false);
-				Ok(().into())
-			} else {
-				if new {
-					BatchLists::<T>::insert((kind, batch, hash), verdicts);
-				}
-				Batches::<T>::insert(kind, batch, state);
-				Ok(Some(Self::vote_batch_weight(kind, len as u32, false)).into())
+				return Ok(Some(Self::vote_batch_weight(kind, len as u32, true)).into());
 			}
+			if new {
+				BatchLists::<T>::insert((kind, batch, hash), verdicts);
+			}
+			let voted = state.lists.iter().fold(0u128, |sum, (_, w)| sum.saturating_add(*w));
+			if quorum(voted) {
+				Self::conclude_agreed(kind, batch, state, polls, total);
+				return Ok(Some(Self::vote_batch_agreed_weight(kind, len as u32)).into());
+			}
+			Batches::<T>::insert(kind, batch, state);
+			Ok(Some(Self::vote_batch_weight(kind, len as u32, false)).into())
 		}
 
 		/// Decide a batch whose voting is over without a quorum (MODEL §3 step 4): each of its
@@ -1196,6 +1212,22 @@ impl<T: Config> Pallet<T> {
 		.saturating_add(first_vote)
 	}
 
+	/// What a [`Pallet::vote_batch`] that compares the lists poll by poll costs at most: a
+	/// vote that does not conclude the batch, and reading every validator's list, concluding
+	/// every poll and judging every validator on each, which a decision of the batch
+	/// ([`Pallet::decide_batch`], in a past session: each judgement a credit record) bounds.
+	pub fn vote_batch_agreed_weight(kind: PollKind, polls: u32) -> Weight {
+		let v = Self::validator_count();
+		Self::vote_batch_weight(kind, polls, false)
+			.saturating_add(<T as Config>::WeightInfo::decide_batch(polls, v))
+	}
+
+	/// What a [`Pallet::vote_batch`] of `polls` verdicts on a batch of `kind` is charged before
+	/// it runs: the costlier of concluding the batch and comparing its lists poll by poll.
+	pub fn vote_batch_declared_weight(kind: PollKind, polls: u32) -> Weight {
+		Self::vote_batch_weight(kind, polls, true).max(Self::vote_batch_agreed_weight(kind, polls))
+	}
+
 	/// What a [`Pallet::decide_batch`] of `polls` verdicts is charged: `MaxValidators` of a
 	/// past session, each of whom voted a list of its own (or, with no vote, a read of
 	/// [`SessionStarts`] instead of their lists).
@@ -1289,29 +1321,9 @@ impl<T: Config> Pallet<T> {
 				// Cancelled, and a poll opened on the subject again since (at a later place).
 				continue;
 			}
-			let applied = if poll.session != state.session {
-				// Opened before the session changed in its block: its own validators vote.
-				Err(Error::<T>::PollClosed.into())
-			} else {
-				frame_support::storage::with_storage_layer(|| {
-					Polls::<T>::remove(subject, kind);
-					T::OnVerdict::on_verdict(*subject, kind, *verdict)
-				})
-			};
-			match applied {
-				Ok(()) => {
-					concluded.push(index);
-					Self::deposit_event(Event::PollConcluded {
-						subject: *subject,
-						kind,
-						verdict: *verdict,
-						by_trading_center,
-					});
-				},
-				Err(error) => {
-					Polls::<T>::insert(subject, kind, Poll::<T> { batch: None, ..poll });
-					Self::deposit_event(Event::PollUnbatched { subject: *subject, kind, error });
-				},
+			let session = state.session;
+			if Self::conclude_batched(*subject, kind, poll, session, *verdict, by_trading_center) {
+				concluded.push(index);
 			}
 		}
 		// Each voted list: the one concluding the batch, or another one, to be compared poll
@@ -1365,6 +1377,114 @@ impl<T: Config> Pallet<T> {
 			concluded: count,
 			by_trading_center,
 		});
+	}
+
+	/// Conclude `poll`, of `kind` on `subject` and in a batch of `session`, with `verdict`,
+	/// and say whether it did; if the market refuses the verdict, or the poll is of another
+	/// session (opened in its block before the session changed: its own validators vote), it
+	/// leaves the batch to be voted on alone.
+	fn conclude_batched(
+		subject: u64,
+		kind: PollKind,
+		poll: Poll<T>,
+		session: u32,
+		verdict: Verdict,
+		by_trading_center: bool,
+	) -> bool {
+		let applied = if poll.session != session {
+			Err(Error::<T>::PollClosed.into())
+		} else {
+			frame_support::storage::with_storage_layer(|| {
+				Polls::<T>::remove(subject, kind);
+				T::OnVerdict::on_verdict(subject, kind, verdict)
+			})
+		};
+		match applied {
+			Ok(()) => {
+				let event = Event::PollConcluded { subject, kind, verdict, by_trading_center };
+				Self::deposit_event(event);
+				true
+			},
+			Err(error) => {
+				Polls::<T>::insert(subject, kind, Poll::<T> { batch: None, ..poll });
+				Self::deposit_event(Event::PollUnbatched { subject, kind, error });
+				false
+			},
+		}
+	}
+
+	/// Conclude each poll of batch `id` (on `subjects`) still open whose verdict validators of
+	/// 2/3 of the weight (`total`) back across the lists voted (MODEL §3.4), judge the
+	/// session's validators on those polls poll by poll (one who has not voted is wrong), and
+	/// keep the batch for its other polls, or remove it if none is left.
+	fn conclude_agreed(
+		kind: PollKind,
+		id: BatchId<BlockNumberFor<T>>,
+		state: Batch<T>,
+		subjects: alloc::vec::Vec<u64>,
+		total: u128,
+	) {
+		let lists: alloc::vec::Vec<_> = state
+			.lists
+			.iter()
+			.map(|(hash, weight)| (BatchLists::<T>::get((kind, id, *hash)), *weight))
+			.collect();
+		// The polls concluded, by place, with their verdicts; and whether any is left open.
+		let mut concluded = alloc::vec::Vec::new();
+		let mut left = false;
+		for (index, subject) in subjects.iter().enumerate() {
+			let place = BatchRef { opened: id.0, page: id.1, index: index as u32 };
+			let Some(poll) = Polls::<T>::get(subject, kind) else { continue };
+			if poll.batch != Some(place) {
+				continue;
+			}
+			let mut backing: alloc::vec::Vec<(Verdict, u128)> = alloc::vec::Vec::new();
+			for (list, weight) in &lists {
+				let Some(verdict) = list.as_ref().and_then(|l| l.get(index)) else { continue };
+				match backing.iter_mut().find(|(v, _)| v == verdict) {
+					Some((_, sum)) => *sum = sum.saturating_add(*weight),
+					None => backing.push((*verdict, *weight)),
+				}
+			}
+			let agreed = backing
+				.into_iter()
+				.find(|(_, weight)| weight.saturating_mul(3) >= total.saturating_mul(2));
+			let Some((verdict, _)) = agreed else {
+				left = true;
+				continue;
+			};
+			if Self::conclude_batched(*subject, kind, poll, state.session, verdict, false) {
+				concluded.push((index, verdict));
+			}
+		}
+		if !concluded.is_empty() {
+			let judgements = |who: &T::AccountId| {
+				let list = state.votes.iter().find(|(v, _)| v == who).map(|(_, l)| *l as usize);
+				let list = list.and_then(|l| lists.get(l)).and_then(|(list, _)| list.as_ref());
+				let mut judgements = StreakDelta::default();
+				for (index, verdict) in &concluded {
+					judgements.judge(list.and_then(|l| l.get(*index)) == Some(verdict));
+				}
+				judgements
+			};
+			let voters = || state.votes.iter().map(|(v, _)| v.clone()).collect();
+			Self::judge_session(state.session, voters, judgements);
+		}
+		if left {
+			Batches::<T>::insert(kind, id, state);
+		} else {
+			BatchSubjects::<T>::remove(kind, id);
+			Batches::<T>::remove(kind, id);
+			for (hash, _) in &state.lists {
+				BatchLists::<T>::remove((kind, id, *hash));
+			}
+			Self::deposit_event(Event::BatchConcluded {
+				kind,
+				batch: id,
+				concluded: concluded.len() as u32,
+				by_trading_center: false,
+			});
+		}
 	}
 
 	/// Whether validators can still vote on `poll`.

@@ -759,6 +759,13 @@ mod batches {
 		Verification::vote_batch(RuntimeOrigin::signed(who), APPROVAL, batch, list(verdicts))
 	}
 
+	/// Nothing of any batch is stored.
+	fn no_batch_left() {
+		assert!(Batches::<Test>::iter().next().is_none());
+		assert!(BatchSubjects::<Test>::iter().next().is_none());
+		assert!(BatchLists::<Test>::iter().next().is_none());
+	}
+
 	fn verdicts() -> Vec<(u64, PollKind, Verdict)> {
 		VERDICTS.with(|v| v.borrow().clone())
 	}
@@ -973,10 +980,14 @@ mod batches {
 				verdicts: list(&[A, R, A]),
 			};
 			let info = vote(v[1], (1, 0), &[A, R, A]).unwrap();
-			assert_eq!(info.actual_weight, None, "the concluding vote is charged in full");
+			assert_eq!(
+				info.actual_weight,
+				Some(Verification::vote_batch_weight(APPROVAL, 3, true)),
+				"the concluding vote is charged for concluding, not for comparing lists"
+			);
 			assert_eq!(
 				call.get_dispatch_info().call_weight,
-				Verification::vote_batch_weight(APPROVAL, 3, true)
+				Verification::vote_batch_declared_weight(APPROVAL, 3)
 			);
 			assert_eq!(verdicts(), vec![(1, APPROVAL, A), (3, APPROVAL, A)]);
 			for subject in 1..=3 {
@@ -987,9 +998,7 @@ mod batches {
 			assert_eq!(Verification::pending(&v[1]), StreakDelta { reset: false, correct: 2 });
 			assert_eq!(Verification::pending(&v[2]), WRONG);
 			// Nothing of the batch is left.
-			assert!(Batches::<Test>::iter().next().is_none());
-			assert!(BatchSubjects::<Test>::iter().next().is_none());
-			assert!(BatchLists::<Test>::iter().next().is_none());
+			no_batch_left();
 			assert!(System::events().iter().any(|r| r.event ==
 				RuntimeEvent::Verification(Event::BatchConcluded {
 					kind: APPROVAL,
@@ -1105,16 +1114,88 @@ mod batches {
 		});
 	}
 
+	/// No list has 2/3 of the weight, but 2/3 of the weight has voted: each poll the lists
+	/// agree on by 2/3 concludes (MODEL §3.4); the one they split on stays in its batch for
+	/// later votes and, after the deadline, the trading center.
+	#[test]
+	fn lists_that_differ_conclude_the_polls_two_thirds_agree_on() {
+		batched(|| {
+			let v = three();
+			for subject in 1..=3 {
+				open(subject);
+			}
+			run_to(2);
+			assert_ok!(vote(v[0], (1, 0), &[A, A, R]));
+			assert!(verdicts().is_empty());
+			let info = vote(v[1], (1, 0), &[A, R, R]).unwrap();
+			let agreed = Verification::vote_batch_agreed_weight(APPROVAL, 3);
+			assert_eq!(info.actual_weight, Some(agreed));
+			assert_eq!(verdicts(), vec![(1, APPROVAL, A), (3, APPROVAL, R)]);
+			let place = BatchRef { opened: 1, page: 0, index: 1 };
+			assert_eq!(Polls::<Test>::get(2, APPROVAL).unwrap().batch, Some(place));
+			assert!(Batches::<Test>::contains_key(APPROVAL, (1, 0)));
+			// Judged on polls 1 and 3: both voters right twice, the lightest (no vote) wrong.
+			let right_twice = StreakDelta { reset: false, correct: 2 };
+			assert_eq!(Verification::pending(&v[0]), right_twice);
+			assert_eq!(Verification::pending(&v[1]), right_twice);
+			assert_eq!(Verification::pending(&v[2]), WRONG);
+			assert_ok!(Verification::do_try_state());
+			// The lightest backs the heaviest on poll 2: 60 of 100, still short.
+			assert_ok!(vote(v[2], (1, 0), &[A, A, R]));
+			assert_eq!(verdicts().len(), 2);
+			// After the deadline the trading center decides it.
+			run_to(7);
+			assert_ok!(Verification::decide_batch(
+				RuntimeOrigin::root(),
+				APPROVAL,
+				(1, 0),
+				list(&[R, R, R])
+			));
+			assert_eq!(verdicts().last(), Some(&(2, APPROVAL, R)));
+			no_batch_left();
+		});
+	}
+
+	/// Lists that differ only where a poll was cancelled agree on every poll left: the batch
+	/// concludes and goes.
+	#[test]
+	fn lists_that_differ_only_on_a_cancelled_poll_conclude_the_batch() {
+		batched(|| {
+			let v = three();
+			for subject in 1..=3 {
+				open(subject);
+			}
+			<Verification as Verifier>::cancel(2, APPROVAL);
+			run_to(2);
+			assert_ok!(vote(v[0], (1, 0), &[A, A, R]));
+			assert_ok!(vote(v[1], (1, 0), &[A, R, R]));
+			assert_eq!(verdicts(), vec![(1, APPROVAL, A), (3, APPROVAL, R)]);
+			no_batch_left();
+			assert!(System::events().iter().any(|r| r.event ==
+				RuntimeEvent::Verification(Event::BatchConcluded {
+					kind: APPROVAL,
+					batch: (1, 0),
+					concluded: 2,
+					by_trading_center: false,
+				})));
+			assert_ok!(Verification::do_try_state());
+		});
+	}
+
 	/// Judging a batch equals judging its polls one by one (MODEL §5): the tally after a batch
 	/// of polls 1 to 3 with the validators' lists `lists` (None: no vote), concluded by the
 	/// lists in order, against the same votes cast on single polls.
 	#[test]
 	fn a_batch_judges_as_its_polls_would_one_by_one() {
-		let cases: [[Option<[Verdict; 3]>; 3]; 4] = [
+		let cases: [[Option<[Verdict; 3]>; 3]; 7] = [
 			[Some([A, A, R]), Some([A, A, R]), None],
 			[Some([A, R, R]), Some([A, R, R]), Some([R, R, A])],
 			[Some([R, A, A]), Some([R, A, A]), Some([R, A, R])],
 			[Some([A, A, A]), Some([A, A, A]), Some([A, A, A])],
+			// No list with 2/3: the polls 2/3 agree on conclude, the others stay open.
+			[Some([A, A, R]), Some([A, R, R]), None],
+			[Some([A, A, R]), Some([A, R, R]), Some([R, R, A])],
+			[Some([A, R, A]), Some([A, A, R]), Some([A, A, A])],
 		];
 		for lists in cases {
 			let run = |batched: bool| {
