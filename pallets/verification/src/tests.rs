@@ -1048,8 +1048,7 @@ mod batches {
 			assert_ok!(vote(v[0], (1, 1), &[R]));
 			assert_ok!(vote(v[1], (1, 1), &[R]));
 			assert_eq!(verdicts().last(), Some(&(4, APPROVAL, R)));
-			assert!(BatchSubjects::<Test>::iter().next().is_none());
-			assert!(Batches::<Test>::iter().next().is_none());
+			no_batch_left();
 		});
 	}
 
@@ -1109,8 +1108,7 @@ mod batches {
 			let expected: Vec<_> = (1..=10).map(|s| (s, APPROVAL, verdict(s))).collect();
 			assert_eq!(concluded, expected);
 			assert!(Polls::<Test>::iter().next().is_none());
-			assert!(BatchSubjects::<Test>::iter().next().is_none());
-			assert!(Batches::<Test>::iter().next().is_none());
+			no_batch_left();
 		});
 	}
 
