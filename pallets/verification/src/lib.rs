@@ -1050,6 +1050,16 @@ pub mod pallet {
 	}
 }
 
+/// A list voted on a batch that concludes polls, as its voters are judged on them.
+enum VotedList<V> {
+	/// The list that concludes the batch: its voters are right on every poll concluded.
+	Concluding,
+	/// A list compared with the verdicts poll by poll.
+	Other(V),
+	/// A list not stored, which no voted list is: its voters are wrong.
+	Missing,
+}
+
 /// Both sessions' tallies with their validators, read once to take several validators'
 /// judgements out.
 struct Tallies<T: Config> {
@@ -1311,41 +1321,105 @@ impl<T: Config> Pallet<T> {
 		verdicts: &[Verdict],
 		by_trading_center: bool,
 	) {
-		BatchSubjects::<T>::remove(kind, id);
-		Batches::<T>::remove(kind, id);
-		// The places of the polls concluded.
-		let mut concluded = alloc::vec::Vec::new();
-		for (index, (subject, verdict)) in subjects.iter().zip(verdicts).enumerate() {
-			let Some(poll) = Polls::<T>::get(subject, kind) else { continue };
-			if poll.batch != Some(BatchRef { opened: id.0, page: id.1, index: index as u32 }) {
-				// Cancelled, and a poll opened on the subject again since (at a later place).
-				continue;
-			}
-			let session = state.session;
-			if Self::conclude_batched(*subject, kind, poll, session, *verdict, by_trading_center) {
-				concluded.push(index);
-			}
-		}
-		// Each voted list: the one concluding the batch, or another one, to be compared poll
-		// by poll.
-		enum List<V> {
-			Concluding,
-			Other(V),
-			Missing,
-		}
+		let (concluded, _) =
+			Self::conclude_places(kind, id, &subjects, state.session, by_trading_center, |index| {
+				verdicts.get(index).copied()
+			});
+		// The concluding list is not read: its voters are right on every poll.
 		let concluding = T::Hashing::hash_of(&verdicts);
 		let lists: alloc::vec::Vec<_> = state
 			.lists
 			.iter()
 			.map(|(hash, _)| {
 				if *hash == concluding {
-					BatchLists::<T>::remove((kind, id, *hash));
-					List::Concluding
+					VotedList::Concluding
 				} else {
-					BatchLists::<T>::take((kind, id, *hash)).map_or(List::Missing, List::Other)
+					Self::stored_list(kind, id, *hash)
 				}
 			})
 			.collect();
+		Self::judge_batch(&state, &lists, &concluded);
+		Self::remove_batch(kind, id, &state, concluded.len() as u32, by_trading_center);
+	}
+
+	/// Conclude each poll of batch `id` (on `subjects`) still open whose verdict validators of
+	/// 2/3 of the weight (`total`) back across the lists voted (MODEL §3.4), judge the
+	/// session's validators on those polls poll by poll (one who has not voted is wrong), and
+	/// keep the batch for its other polls, or remove it if none is left.
+	fn conclude_agreed(
+		kind: PollKind,
+		id: BatchId<BlockNumberFor<T>>,
+		state: Batch<T>,
+		subjects: alloc::vec::Vec<u64>,
+		total: u128,
+	) {
+		let lists: alloc::vec::Vec<_> =
+			state.lists.iter().map(|(hash, _)| Self::stored_list(kind, id, *hash)).collect();
+		let agreed = |index: usize| {
+			let mut backing: alloc::vec::Vec<(Verdict, u128)> = alloc::vec::Vec::new();
+			for (list, (_, weight)) in lists.iter().zip(&state.lists) {
+				let VotedList::Other(list) = list else { continue };
+				let Some(verdict) = list.get(index) else { continue };
+				match backing.iter_mut().find(|(v, _)| v == verdict) {
+					Some((_, sum)) => *sum = sum.saturating_add(*weight),
+					None => backing.push((*verdict, *weight)),
+				}
+			}
+			backing
+				.into_iter()
+				.find(|(_, weight)| weight.saturating_mul(3) >= total.saturating_mul(2))
+				.map(|(verdict, _)| verdict)
+		};
+		let (concluded, left) =
+			Self::conclude_places(kind, id, &subjects, state.session, false, agreed);
+		if !concluded.is_empty() {
+			Self::judge_batch(&state, &lists, &concluded);
+		}
+		if left {
+			Batches::<T>::insert(kind, id, state);
+		} else {
+			Self::remove_batch(kind, id, &state, concluded.len() as u32, false);
+		}
+	}
+
+	/// Conclude each poll of batch `id` of `session` still open at its place in `subjects`
+	/// with the verdict `verdict_at` gives that place, if it gives one. Returns the places
+	/// concluded with their verdicts, and whether a poll without a verdict is left open.
+	fn conclude_places(
+		kind: PollKind,
+		id: BatchId<BlockNumberFor<T>>,
+		subjects: &[u64],
+		session: u32,
+		by_trading_center: bool,
+		verdict_at: impl Fn(usize) -> Option<Verdict>,
+	) -> (alloc::vec::Vec<(usize, Verdict)>, bool) {
+		let mut concluded = alloc::vec::Vec::new();
+		let mut left = false;
+		for (index, subject) in subjects.iter().enumerate() {
+			let Some(poll) = Polls::<T>::get(subject, kind) else { continue };
+			if poll.batch != Some(BatchRef { opened: id.0, page: id.1, index: index as u32 }) {
+				// Cancelled, and a poll opened on the subject again since (at a later place).
+				continue;
+			}
+			let Some(verdict) = verdict_at(index) else {
+				left = true;
+				continue;
+			};
+			if Self::conclude_batched(*subject, kind, poll, session, verdict, by_trading_center) {
+				concluded.push((index, verdict));
+			}
+		}
+		(concluded, left)
+	}
+
+	/// Judge the validators of the session of batch `state` on its polls `concluded` (places,
+	/// with their verdicts): a voter by the list it voted (`lists`, in the order of
+	/// `state.lists`), one who has not voted wrong on every poll.
+	fn judge_batch(
+		state: &Batch<T>,
+		lists: &[VotedList<BoundedVec<Verdict, T::MaxBatchPolls>>],
+		concluded: &[(usize, Verdict)],
+	) {
 		let count = concluded.len() as u32;
 		let judgements = |who: &T::AccountId| {
 			if count == 0 {
@@ -1353,15 +1427,15 @@ impl<T: Config> Pallet<T> {
 			}
 			let list = state.votes.iter().find(|(v, _)| v == who).map(|(_, l)| *l as usize);
 			match list.and_then(|l| lists.get(l)) {
-				Some(List::Concluding) => StreakDelta { reset: false, correct: count },
-				Some(List::Other(list)) => {
+				Some(VotedList::Concluding) => StreakDelta { reset: false, correct: count },
+				Some(VotedList::Other(list)) => {
 					let mut judgements = StreakDelta::default();
-					for &i in &concluded {
-						judgements.judge(list.get(i) == verdicts.get(i));
+					for (index, verdict) in concluded {
+						judgements.judge(list.get(*index) == Some(verdict));
 					}
 					judgements
 				},
-				Some(List::Missing) => {
+				Some(VotedList::Missing) => {
 					defensive!("every list voted on an open batch is stored");
 					StreakDelta::judged(false)
 				},
@@ -1371,12 +1445,33 @@ impl<T: Config> Pallet<T> {
 		};
 		let voters = || state.votes.iter().map(|(v, _)| v.clone()).collect();
 		Self::judge_session(state.session, voters, judgements);
-		Self::deposit_event(Event::BatchConcluded {
-			kind,
-			batch: id,
-			concluded: count,
-			by_trading_center,
-		});
+	}
+
+	/// Remove batch `id` of `kind`, of which `concluded` polls concluded at its end: its
+	/// subjects, its tally and its voted lists.
+	fn remove_batch(
+		kind: PollKind,
+		id: BatchId<BlockNumberFor<T>>,
+		state: &Batch<T>,
+		concluded: u32,
+		by_trading_center: bool,
+	) {
+		BatchSubjects::<T>::remove(kind, id);
+		Batches::<T>::remove(kind, id);
+		for (hash, _) in &state.lists {
+			BatchLists::<T>::remove((kind, id, *hash));
+		}
+		let event = Event::BatchConcluded { kind, batch: id, concluded, by_trading_center };
+		Self::deposit_event(event);
+	}
+
+	/// The list of hash `hash` voted on batch `id` of `kind`, as stored.
+	fn stored_list(
+		kind: PollKind,
+		id: BatchId<BlockNumberFor<T>>,
+		hash: T::Hash,
+	) -> VotedList<BoundedVec<Verdict, T::MaxBatchPolls>> {
+		BatchLists::<T>::get((kind, id, hash)).map_or(VotedList::Missing, VotedList::Other)
 	}
 
 	/// Conclude `poll`, of `kind` on `subject` and in a batch of `session`, with `verdict`,
@@ -1410,80 +1505,6 @@ impl<T: Config> Pallet<T> {
 				Self::deposit_event(Event::PollUnbatched { subject, kind, error });
 				false
 			},
-		}
-	}
-
-	/// Conclude each poll of batch `id` (on `subjects`) still open whose verdict validators of
-	/// 2/3 of the weight (`total`) back across the lists voted (MODEL §3.4), judge the
-	/// session's validators on those polls poll by poll (one who has not voted is wrong), and
-	/// keep the batch for its other polls, or remove it if none is left.
-	fn conclude_agreed(
-		kind: PollKind,
-		id: BatchId<BlockNumberFor<T>>,
-		state: Batch<T>,
-		subjects: alloc::vec::Vec<u64>,
-		total: u128,
-	) {
-		let lists: alloc::vec::Vec<_> = state
-			.lists
-			.iter()
-			.map(|(hash, weight)| (BatchLists::<T>::get((kind, id, *hash)), *weight))
-			.collect();
-		// The polls concluded, by place, with their verdicts; and whether any is left open.
-		let mut concluded = alloc::vec::Vec::new();
-		let mut left = false;
-		for (index, subject) in subjects.iter().enumerate() {
-			let place = BatchRef { opened: id.0, page: id.1, index: index as u32 };
-			let Some(poll) = Polls::<T>::get(subject, kind) else { continue };
-			if poll.batch != Some(place) {
-				continue;
-			}
-			let mut backing: alloc::vec::Vec<(Verdict, u128)> = alloc::vec::Vec::new();
-			for (list, weight) in &lists {
-				let Some(verdict) = list.as_ref().and_then(|l| l.get(index)) else { continue };
-				match backing.iter_mut().find(|(v, _)| v == verdict) {
-					Some((_, sum)) => *sum = sum.saturating_add(*weight),
-					None => backing.push((*verdict, *weight)),
-				}
-			}
-			let agreed = backing
-				.into_iter()
-				.find(|(_, weight)| weight.saturating_mul(3) >= total.saturating_mul(2));
-			let Some((verdict, _)) = agreed else {
-				left = true;
-				continue;
-			};
-			if Self::conclude_batched(*subject, kind, poll, state.session, verdict, false) {
-				concluded.push((index, verdict));
-			}
-		}
-		if !concluded.is_empty() {
-			let judgements = |who: &T::AccountId| {
-				let list = state.votes.iter().find(|(v, _)| v == who).map(|(_, l)| *l as usize);
-				let list = list.and_then(|l| lists.get(l)).and_then(|(list, _)| list.as_ref());
-				let mut judgements = StreakDelta::default();
-				for (index, verdict) in &concluded {
-					judgements.judge(list.and_then(|l| l.get(*index)) == Some(verdict));
-				}
-				judgements
-			};
-			let voters = || state.votes.iter().map(|(v, _)| v.clone()).collect();
-			Self::judge_session(state.session, voters, judgements);
-		}
-		if left {
-			Batches::<T>::insert(kind, id, state);
-		} else {
-			BatchSubjects::<T>::remove(kind, id);
-			Batches::<T>::remove(kind, id);
-			for (hash, _) in &state.lists {
-				BatchLists::<T>::remove((kind, id, *hash));
-			}
-			Self::deposit_event(Event::BatchConcluded {
-				kind,
-				batch: id,
-				concluded: concluded.len() as u32,
-				by_trading_center: false,
-			});
 		}
 	}
 
