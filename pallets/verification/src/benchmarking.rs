@@ -225,13 +225,88 @@ fn batch_to_conclude<T: Config>(
 		let list = if (j as u32) < backers { 0 } else { j as u32 + 1 };
 		record_batch_vote::<T>(kind, id, who, batch_list::<T>(p, kind, list));
 	}
-	// With no other voter, an empty tally: every sample reads the same storage (the benchmark
-	// CLI fits each item's proof size over the samples that read it). A first vote's read of
-	// `SessionStarts` instead is added by `vote_batch_weight`.
+	ensure_tally::<T>(kind, id);
+	(id, batch_list::<T>(p, kind, 0), last.clone())
+}
+
+/// With no vote recorded on batch `id` yet, an empty tally: every sample of a benchmark then
+/// reads the same storage (the benchmark CLI fits each item's proof size over the samples that
+/// read it, and fails on an item that only samples of one value of a component read). A first
+/// vote's read of `SessionStarts` instead is added by `vote_batch_weight`.
+fn ensure_tally<T: Config>(kind: PollKind, id: BatchId<BlockNumberFor<T>>) {
 	if !Batches::<T>::contains_key(kind, id) {
 		Batches::<T>::insert(kind, id, Pallet::<T>::new_tally(id.0));
 	}
-	(id, batch_list::<T>(p, kind, 0), last.clone())
+}
+
+/// A batch of `p` polls of `kind` among `v` validators (equal weights) whose last
+/// validator's vote brings the votes to 2/3 of the weight, on lists of which none has 2/3, so
+/// that the lists are compared poll by poll, at its costliest: every validator votes, and
+/// validator `j`'s list differs from list 0 ([`verdict_for`] every poll) at poll
+/// `j % (p + 1)` (none for `p`): the lists are as many as they can be (the delivery lists
+/// differ but for list 0; approval lists repeat every `p + 1` validators), and a poll
+/// concludes wherever 2/3 can agree (each poll of a batch of three or more at the largest
+/// `v`). If all voting gives a list 2/3 (an approval batch of one poll among three), the first
+/// validator does not vote.
+///
+/// The batch, the last validator's list, the last validator, and the batch's polls with
+/// whether each concludes.
+fn batch_to_agree<T: Config>(
+	p: u32,
+	v: u32,
+	kind: PollKind,
+) -> (
+	BatchId<BlockNumberFor<T>>,
+	BoundedVec<Verdict, T::MaxBatchPolls>,
+	T::AccountId,
+	alloc::vec::Vec<(u64, bool)>,
+) {
+	let (id, validators) = batch_of::<T>(p, v, kind);
+	let list = |j: u32| {
+		let mut list = batch_list::<T>(p, kind, 0);
+		if let Some(verdict) = list.get_mut((j % (p + 1)) as usize) {
+			*verdict = match kind {
+				PollKind::Approval => Verdict::Reject,
+				PollKind::Delivery => Verdict::Quantities {
+					delivered_wh: 1_001 + u64::from(j),
+					consumed_wh: 1_000,
+				},
+			};
+		}
+		list
+	};
+	let mut lists: alloc::vec::Vec<_> = (0..v).map(list).collect();
+	let largest = lists.iter().map(|l| lists.iter().filter(|m| *m == l).count()).max();
+	if 3 * largest.unwrap_or_default() as u32 >= 2 * v {
+		lists[0].clear();
+	}
+	let (last, others) = validators.split_last().expect("v >= 1; qed");
+	for (who, list) in others.iter().zip(&lists) {
+		if !list.is_empty() {
+			record_batch_vote::<T>(kind, id, who, list.clone());
+		}
+	}
+	let voters = lists.iter().filter(|l| !l.is_empty()).count() as u32;
+	let agreed = |i: usize| {
+		let backing = lists.iter().filter(|l| l.get(i) == Some(&verdict_for(kind))).count();
+		3 * backing as u32 >= 2 * v
+	};
+	let polls = Pallet::<T>::batch_polls(kind, id);
+	let polls = polls.into_iter().enumerate().map(|(i, subject)| (subject, agreed(i))).collect();
+	assert!(3 * voters >= 2 * v, "the votes reach 2/3");
+	let concluding = lists.pop().expect("v >= 1; qed");
+	(id, concluding, last.clone(), polls)
+}
+
+/// That exactly the polls of batch `id` marked agreed in `polls` (see [`batch_to_agree`])
+/// concluded, and that the batch is left if and only if one of them did not.
+fn assert_agreed<T: Config>(kind: PollKind, id: BatchId<BlockNumberFor<T>>, polls: &[(u64, bool)]) {
+	for (subject, agreed) in polls {
+		assert_eq!(Polls::<T>::contains_key(subject, kind), !agreed);
+	}
+	let left = polls.iter().any(|(_, agreed)| !agreed);
+	assert_eq!(Batches::<T>::contains_key(kind, id), left);
+	assert_eq!(BatchSubjects::<T>::contains_key(kind, id), left);
 }
 
 /// `10^e` nodes, or as many as the tree has room for.
@@ -559,6 +634,8 @@ mod benchmarks {
 		for (j, who) in others.iter().enumerate() {
 			record_batch_vote::<T>(kind, id, who, batch_list::<T>(p, kind, j as u32 + 1));
 		}
+		// With two validators, no other vote.
+		ensure_tally::<T>(kind, id);
 		let list = batch_list::<T>(p, kind, 0);
 
 		#[extrinsic_call]
@@ -606,6 +683,43 @@ mod benchmarks {
 		vote_batch(RawOrigin::Signed(last), kind, id, list);
 
 		assert!(!Batches::<T>::contains_key(kind, id));
+		Ok(())
+	}
+
+	/// The batch vote that brings 2/3 of the weight to a batch of `p` approval polls among `v`
+	/// validators whose lists differ at a poll each, none of them 2/3 (see [`batch_to_agree`]):
+	/// every list is read and compared poll by poll, each poll that 2/3 agree on concludes
+	/// (approving a contract, the costliest verdict) and every validator is judged on it poll
+	/// by poll; the batch goes when none is left.
+	#[benchmark]
+	fn vote_batch_agreed(
+		p: Linear<1, { T::MaxBatchPolls::get() }>,
+		v: Linear<2, { T::MaxValidators::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let kind = PollKind::Approval;
+		let (id, list, last, polls) = batch_to_agree::<T>(p, v, kind);
+
+		#[extrinsic_call]
+		vote_batch(RawOrigin::Signed(last), kind, id, list);
+
+		assert_agreed::<T>(kind, id, &polls);
+		Ok(())
+	}
+
+	/// [`vote_batch_agreed`](Pallet::vote_batch) on a batch of `p` delivery polls, whose lists
+	/// repeat less.
+	#[benchmark]
+	fn vote_batch_agreed_delivery(
+		p: Linear<1, { T::MaxBatchPolls::get() }>,
+		v: Linear<2, { T::MaxValidators::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let kind = PollKind::Delivery;
+		let (id, list, last, polls) = batch_to_agree::<T>(p, v, kind);
+
+		#[extrinsic_call]
+		vote_batch(RawOrigin::Signed(last), kind, id, list);
+
+		assert_agreed::<T>(kind, id, &polls);
 		Ok(())
 	}
 

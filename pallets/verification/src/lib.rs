@@ -1222,14 +1222,16 @@ impl<T: Config> Pallet<T> {
 		.saturating_add(first_vote)
 	}
 
-	/// What a [`Pallet::vote_batch`] that compares the lists poll by poll costs at most: a
-	/// vote that does not conclude the batch, and reading every validator's list, concluding
-	/// every poll and judging every validator on each, which a decision of the batch
-	/// ([`Pallet::decide_batch`], in a past session: each judgement a credit record) bounds.
+	/// What a [`Pallet::vote_batch`] of `polls` verdicts on a batch of `kind` that compares
+	/// the lists poll by poll is charged: at the session's number of validators, each of whom
+	/// voted a list of their own, with every poll 2/3 of them can agree on concluding. (It is
+	/// never a first vote: the votes before it hold a third of the weight.)
 	pub fn vote_batch_agreed_weight(kind: PollKind, polls: u32) -> Weight {
 		let v = Self::validator_count();
-		Self::vote_batch_weight(kind, polls, false)
-			.saturating_add(<T as Config>::WeightInfo::decide_batch(polls, v))
+		match kind {
+			PollKind::Approval => <T as Config>::WeightInfo::vote_batch_agreed(polls, v),
+			PollKind::Delivery => <T as Config>::WeightInfo::vote_batch_agreed_delivery(polls, v),
+		}
 	}
 
 	/// What a [`Pallet::vote_batch`] of `polls` verdicts on a batch of `kind` is charged before

@@ -4,7 +4,7 @@
 //! (benchmark CLI 64.0.0); do not edit by hand, run `scripts/benchmark.sh`.
 //!
 //! DATE: 2026-12-04, STEPS: `10`, REPEAT: `5`
-//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
+//! HOSTNAME: `vm`, CPU: `AMD EPYC`
 //! WASM-EXECUTION: `Compiled`, DB CACHE: `1024`
 
 // Executed command:
@@ -57,6 +57,8 @@ pub trait WeightInfo {
 	fn vote_batch_open(p: u32, v: u32, ) -> Weight;
 	fn vote_batch(p: u32, v: u32, ) -> Weight;
 	fn vote_batch_delivery(p: u32, v: u32, ) -> Weight;
+	fn vote_batch_agreed(p: u32, v: u32, ) -> Weight;
+	fn vote_batch_agreed_delivery(p: u32, v: u32, ) -> Weight;
 	fn decide_batch(p: u32, v: u32, ) -> Weight;
 }
 
@@ -67,16 +69,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Params` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn set_params() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 6_994_000 picoseconds.
-		Weight::from_parts(8_572_000, 0)
+		// Minimum execution time: 5_498_000 picoseconds.
+		Weight::from_parts(10_986_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Verification::BatchedPolls` (r:0 w:1)
 	/// Proof: `Verification::BatchedPolls` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn set_batched_polls() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 6_909_000 picoseconds.
-		Weight::from_parts(8_394_000, 0)
+		// Minimum execution time: 5_478_000 picoseconds.
+		Weight::from_parts(11_638_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Verification::Polls` (r:1 w:1)
@@ -87,8 +89,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::BatchedPolls` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn open_single() -> Weight {
 		// Proof size: measured `40`, estimated `20153`.
-		// Minimum execution time: 16_204_000 picoseconds.
-		Weight::from_parts(18_321_000, 20153)
+		// Minimum execution time: 13_570_000 picoseconds.
+		Weight::from_parts(20_460_000, 20153)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -102,8 +104,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::BatchSubjects` (`max_values`: None, `max_size`: None, mode: `Measured`)
 	fn open_batched() -> Weight {
 		// Proof size: measured `40`, estimated `20153`.
-		// Minimum execution time: 24_008_000 picoseconds.
-		Weight::from_parts(26_770_000, 20153)
+		// Minimum execution time: 19_509_000 picoseconds.
+		Weight::from_parts(30_535_000, 20153)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -111,8 +113,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Draw` (`max_values`: Some(1), `max_size`: Some(12342), added: 12837, mode: `MaxEncodedLen`)
 	fn on_initialize_idle() -> Weight {
 		// Proof size: measured `0`, estimated `13827`.
-		// Minimum execution time: 866_000 picoseconds.
-		Weight::from_parts(1_165_000, 13827)
+		// Minimum execution time: 741_000 picoseconds.
+		Weight::from_parts(1_623_000, 13827)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 	}
 	/// Storage: `Verification::Draw` (r:1 w:1)
@@ -129,11 +131,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Drawn` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[0, 64]`.
 	fn on_initialize_draw(s: u32, ) -> Weight {
-		// Proof size: measured `1647 + s * (1017 ±0)`, estimated `201230 + s * (23988 ±460)`.
-		// Minimum execution time: 310_000 picoseconds.
-		Weight::from_parts(116_188_679, 201230)
-			// Standard error: 532_421
-			.saturating_add(Weight::from_parts(111_621_845, 0).saturating_mul(s.into()))
+		// Proof size: measured `1647 + s * (1017 ±0)`, estimated `201230 + s * (23988 ±0)`.
+		// Minimum execution time: 190_000 picoseconds.
+		Weight::from_parts(110_359_383, 201230)
+			// Standard error: 2_759_703
+			.saturating_add(Weight::from_parts(138_830_697, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads((13_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
 			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(s.into())))
@@ -162,10 +164,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 256]`.
 	fn vote(v: u32, ) -> Weight {
 		// Proof size: measured `965 + v * (97 ±0)`, estimated `20153 + v * (97 ±0)`.
-		// Minimum execution time: 256_516_000 picoseconds.
-		Weight::from_parts(267_387_400, 20153)
-			// Standard error: 3_652
-			.saturating_add(Weight::from_parts(422_472, 0).saturating_mul(v.into()))
+		// Minimum execution time: 227_697_000 picoseconds.
+		Weight::from_parts(278_278_068, 20153)
+			// Standard error: 21_619
+			.saturating_add(Weight::from_parts(720_677, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 97).saturating_mul(v.into()))
@@ -201,10 +203,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[0, 64]`.
 	fn on_initialize_refresh(s: u32, ) -> Weight {
 		// Proof size: measured `29280 + s * (506 ±0)`, estimated `104497 + s * (15381 ±0)`.
-		// Minimum execution time: 22_955_000 picoseconds.
-		Weight::from_parts(174_909_788, 104497)
-			// Standard error: 468_053
-			.saturating_add(Weight::from_parts(97_865_600, 0).saturating_mul(s.into()))
+		// Minimum execution time: 20_450_000 picoseconds.
+		Weight::from_parts(199_524_086, 104497)
+			// Standard error: 1_320_568
+			.saturating_add(Weight::from_parts(146_643_799, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(33_u64))
 			.saturating_add(T::DbWeight::get().reads((12_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(29_u64))
@@ -222,10 +224,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[2, 256]`.
 	fn vote_open(v: u32, ) -> Weight {
 		// Proof size: measured `197 + v * (80 ±0)`, estimated `20153`.
-		// Minimum execution time: 35_163_000 picoseconds.
-		Weight::from_parts(44_922_893, 20153)
-			// Standard error: 799
-			.saturating_add(Weight::from_parts(102_516, 0).saturating_mul(v.into()))
+		// Minimum execution time: 30_004_000 picoseconds.
+		Weight::from_parts(40_081_023, 20153)
+			// Standard error: 2_741
+			.saturating_add(Weight::from_parts(186_559, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -248,10 +250,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_delivery(v: u32, ) -> Weight {
 		// Proof size: measured `8663 + v * (113 ±0)`, estimated `22352`.
-		// Minimum execution time: 70_312_000 picoseconds.
-		Weight::from_parts(82_783_959, 22352)
-			// Standard error: 5_442
-			.saturating_add(Weight::from_parts(455_541, 0).saturating_mul(v.into()))
+		// Minimum execution time: 55_893_000 picoseconds.
+		Weight::from_parts(56_630_538, 22352)
+			// Standard error: 6_826
+			.saturating_add(Weight::from_parts(508_227, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -278,10 +280,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_many(v: u32, ) -> Weight {
 		// Proof size: measured `29631 + v * (97 ±0)`, estimated `1227422 + v * (100 ±1)`.
-		// Minimum execution time: 14_688_024_000 picoseconds.
-		Weight::from_parts(14_468_409_782, 1227422)
-			// Standard error: 3_024_534
-			.saturating_add(Weight::from_parts(26_128_004, 0).saturating_mul(v.into()))
+		// Minimum execution time: 14_010_547_000 picoseconds.
+		Weight::from_parts(14_760_527_246, 1227422)
+			// Standard error: 4_478_749
+			.saturating_add(Weight::from_parts(27_084_486, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(391_u64))
 			.saturating_add(T::DbWeight::get().writes(386_u64))
 			.saturating_add(Weight::from_parts(0, 100).saturating_mul(v.into()))
@@ -305,10 +307,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_many_delivery(v: u32, ) -> Weight {
 		// Proof size: measured `23391 + v * (113 ±0)`, estimated `1227422`.
-		// Minimum execution time: 1_877_286_000 picoseconds.
-		Weight::from_parts(1_807_536_371, 1227422)
-			// Standard error: 951_507
-			.saturating_add(Weight::from_parts(17_633_835, 0).saturating_mul(v.into()))
+		// Minimum execution time: 1_880_024_000 picoseconds.
+		Weight::from_parts(2_097_146_887, 1227422)
+			// Standard error: 1_147_743
+			.saturating_add(Weight::from_parts(15_412_494, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(135_u64))
 			.saturating_add(T::DbWeight::get().writes(131_u64))
 	}
@@ -323,10 +325,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[2, 256]`.
 	fn vote_many_open(v: u32, ) -> Weight {
 		// Proof size: measured `4028 + v * (80 ±0)`, estimated `1227422`.
-		// Minimum execution time: 816_060_000 picoseconds.
-		Weight::from_parts(890_954_985, 1227422)
-			// Standard error: 87_277
-			.saturating_add(Weight::from_parts(2_153_931, 0).saturating_mul(v.into()))
+		// Minimum execution time: 796_700_000 picoseconds.
+		Weight::from_parts(1_325_886_754, 1227422)
+			// Standard error: 358_614
+			.saturating_add(Weight::from_parts(1_619_884, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(67_u64))
 			.saturating_add(T::DbWeight::get().writes(64_u64))
 	}
@@ -357,10 +359,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 256]`.
 	fn decide(v: u32, ) -> Weight {
 		// Proof size: measured `1786 + v * (177 ±0)`, estimated `20153 + v * (2543 ±0)`.
-		// Minimum execution time: 280_101_000 picoseconds.
-		Weight::from_parts(311_000_245, 20153)
-			// Standard error: 84_589
-			.saturating_add(Weight::from_parts(10_394_722, 0).saturating_mul(v.into()))
+		// Minimum execution time: 255_719_000 picoseconds.
+		Weight::from_parts(401_183_580, 20153)
+			// Standard error: 143_448
+			.saturating_add(Weight::from_parts(14_327_753, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
@@ -382,13 +384,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 512]`.
 	/// The range of component `v` is `[2, 256]`.
 	fn vote_batch_open(p: u32, v: u32, ) -> Weight {
-		// Proof size: measured `249 + p * (8 ±0) + v * (132 ±0)`, estimated `25006 + p * (8 ±0) + v * (132 ±0)`.
-		// Minimum execution time: 152_453_000 picoseconds.
-		Weight::from_parts(120_943_429, 25006)
-			// Standard error: 34_117
-			.saturating_add(Weight::from_parts(378_428, 0).saturating_mul(p.into()))
-			// Standard error: 68_604
-			.saturating_add(Weight::from_parts(312_544, 0).saturating_mul(v.into()))
+		// Proof size: measured `164 + p * (8 ±0) + v * (132 ±0)`, estimated `25006 + p * (8 ±0) + v * (132 ±0)`.
+		// Minimum execution time: 160_988_000 picoseconds.
+		Weight::from_parts(77_611_358, 25006)
+			// Standard error: 55_514
+			.saturating_add(Weight::from_parts(483_854, 0).saturating_mul(p.into()))
+			// Standard error: 111_630
+			.saturating_add(Weight::from_parts(492_747, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(Weight::from_parts(0, 8).saturating_mul(p.into()))
@@ -423,13 +425,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 512]`.
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_batch(p: u32, v: u32, ) -> Weight {
-		// Proof size: measured `0 + p * (533 ±0) + v * (284 ±0)`, estimated `26272 + p * (19163 ±11) + v * (3137 ±23)`.
-		// Minimum execution time: 448_184_000 picoseconds.
-		Weight::from_parts(452_341_000, 26272)
-			// Standard error: 3_145_505
-			.saturating_add(Weight::from_parts(251_099_839, 0).saturating_mul(p.into()))
-			// Standard error: 6_290_802
-			.saturating_add(Weight::from_parts(1_236_347, 0).saturating_mul(v.into()))
+		// Proof size: measured `0 + p * (533 ±0) + v * (284 ±0)`, estimated `26272 + p * (19163 ±0) + v * (3137 ±23)`.
+		// Minimum execution time: 436_667_000 picoseconds.
+		Weight::from_parts(444_689_000, 26272)
+			// Standard error: 7_794_785
+			.saturating_add(Weight::from_parts(268_071_001, 0).saturating_mul(p.into()))
+			// Standard error: 15_589_053
+			.saturating_add(Weight::from_parts(48_873_883, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(16_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
@@ -463,18 +465,102 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_batch_delivery(p: u32, v: u32, ) -> Weight {
 		// Proof size: measured `0 + p * (1676 ±0) + v * (3015 ±0)`, estimated `42646 + p * (19163 ±0) + v * (3740 ±3)`.
-		// Minimum execution time: 1_066_808_000 picoseconds.
-		Weight::from_parts(1_132_049_000, 42646)
-			// Standard error: 1_249_955
-			.saturating_add(Weight::from_parts(35_382_098, 0).saturating_mul(p.into()))
-			// Standard error: 2_499_827
-			.saturating_add(Weight::from_parts(2_863_613, 0).saturating_mul(v.into()))
+		// Minimum execution time: 1_348_897_000 picoseconds.
+		Weight::from_parts(1_864_806_861, 42646)
+			// Standard error: 2_136_480
+			.saturating_add(Weight::from_parts(34_592_219, 0).saturating_mul(p.into()))
+			// Standard error: 4_280_430
+			.saturating_add(Weight::from_parts(982_035, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 19163).saturating_mul(p.into()))
 			.saturating_add(Weight::from_parts(0, 3740).saturating_mul(v.into()))
+	}
+	/// Storage: `Verification::Validators` (r:1 w:0)
+	/// Proof: `Verification::Validators` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::BatchSubjects` (r:1 w:1)
+	/// Proof: `Verification::BatchSubjects` (`max_values`: None, `max_size`: None, mode: `Measured`)
+	/// Storage: `Verification::Batches` (r:1 w:1)
+	/// Proof: `Verification::Batches` (`max_values`: None, `max_size`: Some(21541), added: 24016, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Session` (r:1 w:0)
+	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::ValidatorsTotal` (r:1 w:0)
+	/// Proof: `Verification::ValidatorsTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::BatchLists` (r:255 w:256)
+	/// Proof: `Verification::BatchLists` (`max_values`: None, `max_size`: Some(8763), added: 11238, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Polls` (r:512 w:512)
+	/// Proof: `Verification::Polls` (`max_values`: None, `max_size`: Some(16688), added: 19163, mode: `MaxEncodedLen`)
+	/// Storage: `Market::Contracts` (r:512 w:512)
+	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::TradingCenter` (r:1 w:0)
+	/// Proof: `Registry::TradingCenter` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1025 w:1025)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
+	/// Proof: UNKNOWN KEY `0x6952c814b610dd81f728c5d94e1e3d10` (r:1 w:0)
+	/// Storage: `Balances::Holds` (r:1024 w:1024)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Judgements` (r:1 w:1)
+	/// Proof: `Verification::Judgements` (`max_values`: Some(1), `max_size`: Some(1282), added: 1777, mode: `MaxEncodedLen`)
+	/// The range of component `p` is `[1, 512]`.
+	/// The range of component `v` is `[2, 256]`.
+	fn vote_batch_agreed(p: u32, v: u32, ) -> Weight {
+		// Proof size: measured `0 + p * (766 ±0) + v * (685 ±0)`, estimated `300335 + p * (19163 ±50) + v * (6639 ±1_068)`.
+		// Minimum execution time: 122_421_000 picoseconds.
+		Weight::from_parts(1_521_906_946, 300335)
+			// Standard error: 9_011_592
+			.saturating_add(Weight::from_parts(269_438_981, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(v.into())))
+			.saturating_add(Weight::from_parts(0, 19163).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(0, 6639).saturating_mul(v.into()))
+	}
+	/// Storage: `Verification::Validators` (r:1 w:0)
+	/// Proof: `Verification::Validators` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::BatchSubjects` (r:1 w:1)
+	/// Proof: `Verification::BatchSubjects` (`max_values`: None, `max_size`: None, mode: `Measured`)
+	/// Storage: `Verification::Batches` (r:1 w:1)
+	/// Proof: `Verification::Batches` (`max_values`: None, `max_size`: Some(21541), added: 24016, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Session` (r:1 w:0)
+	/// Proof: `Verification::Session` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::ValidatorsTotal` (r:1 w:0)
+	/// Proof: `Verification::ValidatorsTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::BatchLists` (r:255 w:256)
+	/// Proof: `Verification::BatchLists` (`max_values`: None, `max_size`: Some(8763), added: 11238, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Polls` (r:512 w:512)
+	/// Proof: `Verification::Polls` (`max_values`: None, `max_size`: Some(16688), added: 19163, mode: `MaxEncodedLen`)
+	/// Storage: `Market::Contracts` (r:512 w:512)
+	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
+	/// Storage: `Market::DueQueue` (r:1 w:1)
+	/// Proof: `Market::DueQueue` (`max_values`: Some(1), `max_size`: Some(12), added: 507, mode: `MaxEncodedLen`)
+	/// Storage: `Market::DuePages` (r:2 w:1)
+	/// Proof: `Market::DuePages` (`max_values`: None, `max_size`: Some(8206), added: 10681, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Judgements` (r:1 w:1)
+	/// Proof: `Verification::Judgements` (`max_values`: Some(1), `max_size`: Some(1282), added: 1777, mode: `MaxEncodedLen`)
+	/// The range of component `p` is `[1, 512]`.
+	/// The range of component `v` is `[2, 256]`.
+	fn vote_batch_agreed_delivery(p: u32, v: u32, ) -> Weight {
+		// Proof size: measured `0 + p * (4571 ±0) + v * (8877 ±0)`, estimated `151413 + p * (19163 ±0) + v * (10249 ±484)`.
+		// Minimum execution time: 1_083_504_000 picoseconds.
+		Weight::from_parts(1_118_887_000, 151413)
+			// Standard error: 923_270
+			.saturating_add(Weight::from_parts(34_774_551, 0).saturating_mul(p.into()))
+			// Standard error: 1_845_997
+			.saturating_add(Weight::from_parts(16_870_286, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(135_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(v.into())))
+			.saturating_add(Weight::from_parts(0, 19163).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(0, 10249).saturating_mul(v.into()))
 	}
 	/// Storage: `Verification::BatchSubjects` (r:1 w:1)
 	/// Proof: `Verification::BatchSubjects` (`max_values`: None, `max_size`: None, mode: `Measured`)
@@ -509,13 +595,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 512]`.
 	/// The range of component `v` is `[1, 256]`.
 	fn decide_batch(p: u32, v: u32, ) -> Weight {
-		// Proof size: measured `0 + p * (742 ±0) + v * (816 ±0)`, estimated `47534 + p * (19163 ±0) + v * (9379 ±978)`.
-		// Minimum execution time: 2_762_656_000 picoseconds.
-		Weight::from_parts(3_281_904_872, 47534)
-			// Standard error: 6_929_958
-			.saturating_add(Weight::from_parts(252_333_876, 0).saturating_mul(p.into()))
-			// Standard error: 13_884_146
-			.saturating_add(Weight::from_parts(9_672_070, 0).saturating_mul(v.into()))
+		// Proof size: measured `0 + p * (742 ±0) + v * (816 ±0)`, estimated `47534 + p * (19163 ±0) + v * (9379 ±69)`.
+		// Minimum execution time: 2_555_905_000 picoseconds.
+		Weight::from_parts(12_465_684_198, 47534)
+			// Standard error: 14_191_638
+			.saturating_add(Weight::from_parts(265_422_575, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(273_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
@@ -530,45 +614,45 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with ParityDB's database weights (the node's database), for tests and mocks.
 impl WeightInfo for () {
 	fn set_params() -> Weight {
-		Weight::from_parts(8_572_000, 0)
+		Weight::from_parts(10_986_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_batched_polls() -> Weight {
-		Weight::from_parts(8_394_000, 0)
+		Weight::from_parts(11_638_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn open_single() -> Weight {
-		Weight::from_parts(18_321_000, 20153)
+		Weight::from_parts(20_460_000, 20153)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn open_batched() -> Weight {
-		Weight::from_parts(26_770_000, 20153)
+		Weight::from_parts(30_535_000, 20153)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn on_initialize_idle() -> Weight {
-		Weight::from_parts(1_165_000, 13827)
+		Weight::from_parts(1_623_000, 13827)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 	}
 	fn on_initialize_draw(s: u32, ) -> Weight {
-		Weight::from_parts(116_188_679, 201230)
-			.saturating_add(Weight::from_parts(111_621_845, 0).saturating_mul(s.into()))
+		Weight::from_parts(110_359_383, 201230)
+			.saturating_add(Weight::from_parts(138_830_697, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads((13_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(12_u64))
 			.saturating_add(ParityDbWeight::get().writes((7_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 23988).saturating_mul(s.into()))
 	}
 	fn vote(v: u32, ) -> Weight {
-		Weight::from_parts(267_387_400, 20153)
-			.saturating_add(Weight::from_parts(422_472, 0).saturating_mul(v.into()))
+		Weight::from_parts(278_278_068, 20153)
+			.saturating_add(Weight::from_parts(720_677, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(13_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 97).saturating_mul(v.into()))
 	}
 	fn on_initialize_refresh(s: u32, ) -> Weight {
-		Weight::from_parts(174_909_788, 104497)
-			.saturating_add(Weight::from_parts(97_865_600, 0).saturating_mul(s.into()))
+		Weight::from_parts(199_524_086, 104497)
+			.saturating_add(Weight::from_parts(146_643_799, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(33_u64))
 			.saturating_add(ParityDbWeight::get().reads((12_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(29_u64))
@@ -576,39 +660,39 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 15381).saturating_mul(s.into()))
 	}
 	fn vote_open(v: u32, ) -> Weight {
-		Weight::from_parts(44_922_893, 20153)
-			.saturating_add(Weight::from_parts(102_516, 0).saturating_mul(v.into()))
+		Weight::from_parts(40_081_023, 20153)
+			.saturating_add(Weight::from_parts(186_559, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn vote_delivery(v: u32, ) -> Weight {
-		Weight::from_parts(82_783_959, 22352)
-			.saturating_add(Weight::from_parts(455_541, 0).saturating_mul(v.into()))
+		Weight::from_parts(56_630_538, 22352)
+			.saturating_add(Weight::from_parts(508_227, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn vote_many(v: u32, ) -> Weight {
-		Weight::from_parts(14_468_409_782, 1227422)
-			.saturating_add(Weight::from_parts(26_128_004, 0).saturating_mul(v.into()))
+		Weight::from_parts(14_760_527_246, 1227422)
+			.saturating_add(Weight::from_parts(27_084_486, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(391_u64))
 			.saturating_add(ParityDbWeight::get().writes(386_u64))
 			.saturating_add(Weight::from_parts(0, 100).saturating_mul(v.into()))
 	}
 	fn vote_many_delivery(v: u32, ) -> Weight {
-		Weight::from_parts(1_807_536_371, 1227422)
-			.saturating_add(Weight::from_parts(17_633_835, 0).saturating_mul(v.into()))
+		Weight::from_parts(2_097_146_887, 1227422)
+			.saturating_add(Weight::from_parts(15_412_494, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(135_u64))
 			.saturating_add(ParityDbWeight::get().writes(131_u64))
 	}
 	fn vote_many_open(v: u32, ) -> Weight {
-		Weight::from_parts(890_954_985, 1227422)
-			.saturating_add(Weight::from_parts(2_153_931, 0).saturating_mul(v.into()))
+		Weight::from_parts(1_325_886_754, 1227422)
+			.saturating_add(Weight::from_parts(1_619_884, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(67_u64))
 			.saturating_add(ParityDbWeight::get().writes(64_u64))
 	}
 	fn decide(v: u32, ) -> Weight {
-		Weight::from_parts(311_000_245, 20153)
-			.saturating_add(Weight::from_parts(10_394_722, 0).saturating_mul(v.into()))
+		Weight::from_parts(401_183_580, 20153)
+			.saturating_add(Weight::from_parts(14_327_753, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(14_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().writes(9_u64))
@@ -616,18 +700,18 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(v.into()))
 	}
 	fn vote_batch_open(p: u32, v: u32, ) -> Weight {
-		Weight::from_parts(120_943_429, 25006)
-			.saturating_add(Weight::from_parts(378_428, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(312_544, 0).saturating_mul(v.into()))
+		Weight::from_parts(77_611_358, 25006)
+			.saturating_add(Weight::from_parts(483_854, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(492_747, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 			.saturating_add(Weight::from_parts(0, 8).saturating_mul(p.into()))
 			.saturating_add(Weight::from_parts(0, 132).saturating_mul(v.into()))
 	}
 	fn vote_batch(p: u32, v: u32, ) -> Weight {
-		Weight::from_parts(452_341_000, 26272)
-			.saturating_add(Weight::from_parts(251_099_839, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(1_236_347, 0).saturating_mul(v.into()))
+		Weight::from_parts(444_689_000, 26272)
+			.saturating_add(Weight::from_parts(268_071_001, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(48_873_883, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(16_u64))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(12_u64))
@@ -636,9 +720,9 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3137).saturating_mul(v.into()))
 	}
 	fn vote_batch_delivery(p: u32, v: u32, ) -> Weight {
-		Weight::from_parts(1_132_049_000, 42646)
-			.saturating_add(Weight::from_parts(35_382_098, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(2_863_613, 0).saturating_mul(v.into()))
+		Weight::from_parts(1_864_806_861, 42646)
+			.saturating_add(Weight::from_parts(34_592_219, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(982_035, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
@@ -646,10 +730,34 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 19163).saturating_mul(p.into()))
 			.saturating_add(Weight::from_parts(0, 3740).saturating_mul(v.into()))
 	}
+	fn vote_batch_agreed(p: u32, v: u32, ) -> Weight {
+		Weight::from_parts(1_521_906_946, 300335)
+			.saturating_add(Weight::from_parts(269_438_981, 0).saturating_mul(p.into()))
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
+			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(p.into())))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(ParityDbWeight::get().writes((6_u64).saturating_mul(p.into())))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(v.into())))
+			.saturating_add(Weight::from_parts(0, 19163).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(0, 6639).saturating_mul(v.into()))
+	}
+	fn vote_batch_agreed_delivery(p: u32, v: u32, ) -> Weight {
+		Weight::from_parts(1_118_887_000, 151413)
+			.saturating_add(Weight::from_parts(34_774_551, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(16_870_286, 0).saturating_mul(v.into()))
+			.saturating_add(ParityDbWeight::get().reads(135_u64))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(p.into())))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(v.into())))
+			.saturating_add(Weight::from_parts(0, 19163).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(0, 10249).saturating_mul(v.into()))
+	}
 	fn decide_batch(p: u32, v: u32, ) -> Weight {
-		Weight::from_parts(3_281_904_872, 47534)
-			.saturating_add(Weight::from_parts(252_333_876, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(9_672_070, 0).saturating_mul(v.into()))
+		Weight::from_parts(12_465_684_198, 47534)
+			.saturating_add(Weight::from_parts(265_422_575, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(273_u64))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
