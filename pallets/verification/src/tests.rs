@@ -1154,6 +1154,38 @@ mod batches {
 		});
 	}
 
+	/// Delivery lists that differ conclude the attestations 2/3 agree on, and the vote is
+	/// charged the comparison of delivery lists, not of approvals.
+	#[test]
+	fn delivery_lists_that_differ_conclude_the_attestations_two_thirds_agree_on() {
+		batched(|| {
+			const DELIVERY: PollKind = PollKind::Delivery;
+			let q = |delivered_wh| Verdict::Quantities { delivered_wh, consumed_wh: 900 };
+			let v = three();
+			for subject in 1..=3 {
+				assert_ok!(<Verification as Verifier>::open(subject, DELIVERY));
+			}
+			run_to(2);
+			let vote = |who, verdicts: &[Verdict]| {
+				let origin = RuntimeOrigin::signed(who);
+				Verification::vote_batch(origin, DELIVERY, (1, 0), list(verdicts))
+			};
+			assert_ok!(vote(v[0], &[q(1_000), q(1_000), q(1_000)]));
+			let info = vote(v[1], &[q(1_000), q(1_100), q(1_000)]).unwrap();
+			let agreed = Verification::vote_batch_agreed_weight(DELIVERY, 3);
+			assert_ne!(agreed, Verification::vote_batch_agreed_weight(APPROVAL, 3));
+			assert_eq!(info.actual_weight, Some(agreed));
+			assert_eq!(verdicts(), vec![(1, DELIVERY, q(1_000)), (3, DELIVERY, q(1_000))]);
+			assert!(Polls::<Test>::contains_key(2, DELIVERY));
+			assert!(Batches::<Test>::contains_key(DELIVERY, (1, 0)));
+			let right_twice = StreakDelta { reset: false, correct: 2 };
+			assert_eq!(Verification::pending(&v[0]), right_twice);
+			assert_eq!(Verification::pending(&v[1]), right_twice);
+			assert_eq!(Verification::pending(&v[2]), WRONG);
+			assert_ok!(Verification::do_try_state());
+		});
+	}
+
 	/// Lists that differ only where a poll was cancelled agree on every poll left: the batch
 	/// concludes and goes.
 	#[test]
