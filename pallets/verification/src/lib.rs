@@ -974,9 +974,7 @@ pub mod pallet {
 			Self::deposit_event(Event::BatchVoted { kind, batch, who, list: hash });
 			let total = ValidatorsTotal::<T>::get();
 			let backing = backing.unwrap_or_default();
-			let quorum =
-				|weight: u128| total > 0 && weight.saturating_mul(3) >= total.saturating_mul(2);
-			if quorum(backing) {
+			if Self::two_thirds(backing, total) {
 				Self::conclude_batch(kind, batch, state, polls, &verdicts, false);
 				return Ok(Some(Self::vote_batch_weight(kind, len as u32, true)).into());
 			}
@@ -984,7 +982,7 @@ pub mod pallet {
 				BatchLists::<T>::insert((kind, batch, hash), verdicts);
 			}
 			let voted = state.lists.iter().fold(0u128, |sum, (_, w)| sum.saturating_add(*w));
-			if quorum(voted) {
+			if Self::two_thirds(voted, total) {
 				Self::conclude_agreed(kind, batch, state, polls, total);
 				return Ok(Some(Self::vote_batch_agreed_weight(kind, len as u32)).into());
 			}
@@ -1369,7 +1367,7 @@ impl<T: Config> Pallet<T> {
 			}
 			backing
 				.into_iter()
-				.find(|(_, weight)| weight.saturating_mul(3) >= total.saturating_mul(2))
+				.find(|(_, weight)| Self::two_thirds(*weight, total))
 				.map(|(verdict, _)| verdict)
 		};
 		let (concluded, left) =
@@ -1510,6 +1508,12 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// Whether `weight` is at least 2/3 of the session's validator weight `total` (never of a
+	/// zero total): the quorum that makes a verdict final (MODEL §3 step 4).
+	fn two_thirds(weight: u128, total: u128) -> bool {
+		total > 0 && weight.saturating_mul(3) >= total.saturating_mul(2)
+	}
+
 	/// Whether validators can still vote on `poll`.
 	pub fn is_open(poll: &Poll<T>) -> bool {
 		poll.session == Session::<T>::get() &&
@@ -1554,7 +1558,7 @@ impl<T: Config> Pallet<T> {
 			.iter()
 			.filter(|(_, v, _)| *v == verdict)
 			.fold(0u128, |sum, (_, _, w)| sum.saturating_add(*w));
-		if total > 0 && backing.saturating_mul(3) >= total.saturating_mul(2) {
+		if Self::two_thirds(backing, total) {
 			T::OnVerdict::on_verdict(subject, kind, verdict)?;
 			Polls::<T>::remove(subject, kind);
 			Ok(Some(poll))
