@@ -31,10 +31,11 @@ benchmark_pallet() {
 for pallet in ${PALLETS:-dpoa credit registry penalty verification market finality}; do
 	steps="$STEPS" repeat="$REPEAT"
 	if [ "$pallet" = dpoa ]; then
-		# At 50 steps x 20 repeats the benchmark CLI's analysis of pallet_dpoa's set-changing
-		# calls takes more than 8 GB of memory on this machine (cause not found yet); 10 x 3
-		# stays near 8 GB and measures the same linear models.
-		steps="${STEPS_DPOA:-10}" repeat="${REPEAT_DPOA:-3}"
+		# pallet_dpoa's set-changing calls make the benchmark CLI grow to 9.3 GB at 50 steps x
+		# 20 repeats (6.8 GB for `set_authorities` alone, 1 GB at 1 repeat; cause not found):
+		# about 3 minutes on this machine of 24 GB. STEPS_DPOA and REPEAT_DPOA lower it for a
+		# smaller one.
+		steps="${STEPS_DPOA:-$STEPS}" repeat="${REPEAT_DPOA:-$REPEAT}"
 	elif [ "$pallet" = verification ]; then
 		# The batch benchmarks set up a market contract for each of up to 512 polls, about 4 s
 		# a run at the largest batch: 50 x 20 would take some 9 hours, 10 x 5 takes about 20
