@@ -18,6 +18,11 @@
 # stay the dev community whose keys the tool has): the same load in a community of N more nodes.
 # The session's validators are k = round(15 % x (20 + N)) of the 20 eligible dev nodes: 3 on the
 # dev chain, all 20 from N = 110, and each poll then needs 14 votes instead of 2.
+# GENESIS_EXTRA=1 registers the EXTRA_NODES producers and consumers in genesis instead of by the
+# tool (`raw-spec --throughput-nodes`, the tool's `--extra-in-genesis`), at the default credit:
+# the first session's validators are then drawn among every node, k = round(15 % x (20 +
+# 2 x EXTRA_NODES + COMMUNITY)) up to 256 (256 at EXTRA_NODES=900), and the tool votes with its
+# own keys of the drawn ones.
 # The genesis is built by `dpoa-node raw-spec` with the native runtime: the wasm runtime gets the
 # configuration as one JSON string, and at 100,000 nodes (37 MB) that is more than its allocator
 # gives one allocation (32 MiB).
@@ -36,6 +41,11 @@ port="${RPC_PORT:-9988}"
 work="$(mktemp -d -t dpoa-throughput.XXXXXX)"
 log="$work/node.log"
 chain=(--dev)
+if [ "${GENESIS_EXTRA:-0}" = 1 ]; then
+	COMMUNITY="${COMMUNITY:-0}"
+	export THROUGHPUT_NODES="${EXTRA_NODES:-600}"
+	set -- --extra-in-genesis "$@"
+fi
 if [ -n "${COMMUNITY:-}" ]; then
 	# The dev chain spec of this build (the committed one embeds the runtime it was made with).
 	large_raw_spec "$work/spec.json" "$COMMUNITY" 50
@@ -58,7 +68,8 @@ if [ -n "${COMMUNITY:-}" ]; then
 		kill -0 "$node" 2>/dev/null || { tail -20 "$log" >&2; exit 1; }
 		sleep 1
 	done
-	echo "genesis of $COMMUNITY more nodes built; first block at $(date +%T)" >&2
+	echo "genesis of $COMMUNITY more nodes and ${THROUGHPUT_NODES:-0} more producers and" \
+		"consumers each built; first block at $(date +%T)" >&2
 fi
 "$NODE_BIN" throughput --rpc "127.0.0.1:$port" \
 	--transfers "${TRANSFERS:-30000}" --trades "${TRADES:-30000}" \

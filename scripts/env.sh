@@ -8,11 +8,12 @@ export NODE_BIN
 # Writes to OUT the dev chain spec of this build with N more registered, funded nodes
 # (scripts/large-spec.py; CREDIT, if given, is their credit), made raw by `dpoa-node raw-spec`:
 # the wasm runtime cannot build a genesis of 100,000 nodes (its configuration, 37 MB of JSON, is
-# more than the one allocation of 32 MiB its allocator gives).
+# more than the one allocation of 32 MiB its allocator gives). THROUGHPUT_NODES=M registers the
+# throughput tool's M extra producers and M consumers as well, at the default credit.
 large_raw_spec() { # OUT N [CREDIT]
 	"$NODE_BIN" build-spec --chain dev --disable-default-bootnode 2>/dev/null >"$1.dev"
 	python3 scripts/large-spec.py "$1.dev" "$1.patched" "$2" ${3:+"$3"}
-	"$NODE_BIN" raw-spec --chain "$1.patched" --out "$1"
+	"$NODE_BIN" raw-spec --chain "$1.patched" --out "$1" --throughput-nodes "${THROUGHPUT_NODES:-0}"
 	rm "$1.dev" "$1.patched"
 }
 

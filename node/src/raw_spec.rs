@@ -25,6 +25,11 @@ pub struct RawSpecCmd {
 	/// Where to write the raw chain spec.
 	#[arg(long)]
 	pub out: PathBuf,
+	/// Also register and fund, at the default credit, the first N extra producers and N
+	/// consumers of `dpoa-node throughput` (its `--extra-nodes N --extra-in-genesis`): nodes the
+	/// first session's validator draw can pick, whose keys the tool holds.
+	#[arg(long, default_value_t = 0)]
+	pub throughput_nodes: u32,
 }
 
 impl RawSpecCmd {
@@ -34,6 +39,12 @@ impl RawSpecCmd {
 			.map_err(|e| format!("cannot open {}: {e}", self.chain.display()))?;
 		let mut spec: Value = serde_json::from_reader(std::io::BufReader::new(file))
 			.map_err(|e| format!("{} is not JSON: {e}", self.chain.display()))?;
+		if self.throughput_nodes > 0 {
+			let patch = spec
+				.pointer_mut("/genesis/runtimeGenesis/patch")
+				.ok_or("the spec has no genesis.runtimeGenesis.patch")?;
+			crate::throughput::add_genesis_nodes(patch, self.throughput_nodes)?;
+		}
 		make_raw(&mut spec)?;
 		let out = File::create(&self.out)
 			.map_err(|e| format!("cannot create {}: {e}", self.out.display()))?;
@@ -117,6 +128,40 @@ mod tests {
 		assert!(native.top.len() > 20, "a genesis with the dev community and three more nodes");
 		assert_eq!(native.top, from_wasm.top);
 		assert_eq!(native.children_default, from_wasm.children_default);
+	}
+
+	#[test]
+	fn the_throughput_tools_nodes_in_genesis_are_drawn_as_validators() {
+		use dpoa_runtime::{AccountId, Runtime};
+		use sp_core::Pair;
+		let spec = crate::chain_spec::development_chain_spec().expect("dev spec");
+		let spec: Value =
+			serde_json::from_str(&sc_service::ChainSpec::as_json(&spec, false).expect("json"))
+				.expect("valid json");
+		let mut patch = spec["genesis"]["runtimeGenesis"]["patch"].clone();
+		let dev_nodes = patch["registry"]["nodes"].as_array().expect("dev nodes").len();
+		crate::throughput::add_genesis_nodes(&mut patch, 40).expect("added");
+		let storage = native_storage(patch).expect("native genesis");
+		sp_io::TestExternalities::new(storage).execute_with(|| {
+			let tools: std::collections::HashSet<AccountId> = crate::throughput::extra_nodes(40)
+				.iter()
+				.map(|node| AccountId::from(node.0.public()))
+				.collect();
+			assert_eq!(tools.len(), 80);
+			for who in &tools {
+				assert!(pallet_registry::Nodes::<Runtime>::contains_key(who), "registered");
+				let free = pallet_balances::Pallet::<Runtime>::free_balance(who);
+				assert_eq!(free, crate::throughput::extra_node_funds(), "funded as the tool funds");
+			}
+			// k = round(15 % of every node), all eligible at the default credit.
+			let validators = pallet_verification::Validators::<Runtime>::get();
+			let k = ((dev_nodes + 80) as f64 * 0.15).round() as usize;
+			assert_eq!(validators.len(), k);
+			assert!(
+				validators.iter().any(|(who, _)| tools.contains(who)),
+				"the draw picks among the tool's nodes"
+			);
+		});
 	}
 
 	#[test]

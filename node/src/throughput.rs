@@ -127,6 +127,12 @@ pub struct ThroughputCmd {
 	/// `verification.vote_batch` per batch of polls (a block's polls of one kind).
 	#[arg(long)]
 	pub batched_votes: bool,
+	/// The `--extra-nodes` are registered and funded in genesis already (`dpoa-node raw-spec
+	/// --throughput-nodes`), so the first session's validators are drawn among them too: the
+	/// tool does not register them, votes with whichever of them are drawn, and puts their keys
+	/// into the node's keystore so that the node attests blocks for them.
+	#[arg(long)]
+	pub extra_in_genesis: bool,
 }
 
 /// Who submits the proposals in the trade phase.
@@ -287,17 +293,23 @@ impl Rpc {
 
 	/// The weight block `at` used, all classes (`System::BlockWeight` after it), ref time in ps.
 	fn block_weight(&self, at: Hash) -> Result<u64> {
+		Ok(self.block_weights(at)?.total().ref_time())
+	}
+
+	/// The weight block `at` used, by dispatch class.
+	fn block_weights(
+		&self,
+		at: Hash,
+	) -> Result<frame_support::dispatch::PerDispatchClass<frame_support::weights::Weight>> {
 		let key =
 			[sp_io::hashing::twox_128(b"System"), sp_io::hashing::twox_128(b"BlockWeight")].concat();
 		let value = self.call(
 			"state_getStorage",
 			json!([sp_core::bytes::to_hex(&key, false), format!("{at:?}")]),
 		)?;
-		let Some(hex) = value.as_str() else { return Ok(0) };
+		let Some(hex) = value.as_str() else { return Ok(Default::default()) };
 		let bytes = sp_core::bytes::from_hex(hex).map_err(|e| e.to_string())?;
-		let used: frame_support::dispatch::PerDispatchClass<frame_support::weights::Weight> =
-			Decode::decode(&mut &bytes[..]).map_err(|e| format!("block weight: {e}"))?;
-		Ok(used.total().ref_time())
+		Decode::decode(&mut &bytes[..]).map_err(|e| format!("block weight: {e}"))
 	}
 
 	/// The weight blocks `from..=to` used beyond `idle` each (what an empty block uses).
@@ -310,11 +322,16 @@ impl Rpc {
 	}
 
 	/// What an empty block uses: the least any of the last three blocks used.
-	fn idle_weight(&self) -> Result<u64> {
+	fn idle_weight(&self) -> Result<Idle> {
 		let best = self.best_number()?;
-		let mut least = u64::MAX;
+		let mut least = Idle { total: u64::MAX, normal: 0 };
 		for number in best.saturating_sub(2).max(1)..=best {
-			least = least.min(self.block_weight(self.hash_of(number)?)?);
+			let used = self.block_weights(self.hash_of(number)?)?;
+			let total = used.total().ref_time();
+			if total < least.total {
+				let normal = used.get(frame_support::dispatch::DispatchClass::Normal).ref_time();
+				least = Idle { total, normal };
+			}
 		}
 		Ok(least)
 	}
@@ -379,7 +396,7 @@ fn dev_pair(name: &str) -> sr25519::Pair {
 }
 
 /// A trading node the tool signs for: (key, meter key, can supply, can consume).
-type Node = (sr25519::Pair, sr25519::Pair, bool, bool);
+pub(crate) type Node = (sr25519::Pair, sr25519::Pair, bool, bool);
 
 /// The dev community in genesis order (runtime `genesis_config_presets::community`).
 fn community() -> Vec<Node> {
@@ -422,7 +439,7 @@ const PRICE: dpoa_runtime::Balance = dpoa_runtime::UNIT * 64 / 100;
 /// What an extra node is funded with: the contract fees and the consumer's (the larger) holds
 /// of `MaxOpenContracts` open contracts, and 50 units for transaction fees (the dev accounts
 /// hold 1,000,000 units each, so Alice funds about 2,000 nodes).
-fn extra_node_funds() -> dpoa_runtime::Balance {
+pub(crate) fn extra_node_funds() -> dpoa_runtime::Balance {
 	let max_open = <<Runtime as pallet_market::Config>::MaxOpenContracts as Get<u32>>::get();
 	let fee = <<Runtime as pallet_market::Config>::ContractFee as Get<dpoa_runtime::Balance>>::get();
 	// The grid price is a storage parameter: its default, which a fresh dev chain has.
@@ -436,12 +453,82 @@ fn extra_node_funds() -> dpoa_runtime::Balance {
 
 /// The extra nodes: `//throughput/p{i}` producers and `//throughput/c{i}` consumers, each with
 /// the meter `…/meter`.
-fn extra_nodes(n: u32) -> Vec<Node> {
-	(0..n)
-		.flat_map(|i| [(format!("throughput/p{i}"), true), (format!("throughput/c{i}"), false)])
+pub(crate) fn extra_nodes(n: u32) -> Vec<Node> {
+	extra_node_names(n)
 		.map(|(name, supply)| (dev_pair(&name), dev_pair(&format!("{name}/meter")), supply, !supply))
 		.collect()
 }
+
+/// The extra nodes' derivation paths (without the leading `//`), each with whether it supplies.
+fn extra_node_names(n: u32) -> impl Iterator<Item = (String, bool)> {
+	(0..n).flat_map(|i| [(format!("throughput/p{i}"), true), (format!("throughput/c{i}"), false)])
+}
+
+/// Adds the tool's first `n` extra producers and `n` consumers ([`extra_nodes`]) to a genesis
+/// `patch` (of the dev chain spec's form): registered, at the default credit, and funded as the
+/// tool funds them, their meters as well. `dpoa-node raw-spec --throughput-nodes` uses it, so that
+/// the draw of the first session can pick its validators among nodes whose keys the tool holds
+/// (`--extra-in-genesis`).
+pub fn add_genesis_nodes(patch: &mut Value, n: u32) -> Result<()> {
+	use sp_core::crypto::Ss58Codec;
+	let funds = extra_node_funds();
+	let (mut nodes, mut balances) = (Vec::new(), Vec::new());
+	for (node, meter, supply, _) in extra_nodes(n) {
+		let who = AccountId::from(node.public()).to_ss58check();
+		let meter = AccountId::from(meter.public()).to_ss58check();
+		let role = if supply { "producer" } else { "consumer" };
+		nodes.push(json!([who, role, meter, CAPACITY_WH]));
+		balances.push(json!([who, funds]));
+		balances.push(json!([meter, METER_FUNDS]));
+	}
+	let mut list = |pointer: &str, items: Vec<Value>| {
+		patch
+			.pointer_mut(pointer)
+			.and_then(Value::as_array_mut)
+			.map(|list| list.extend(items))
+			.ok_or_else(|| format!("the genesis patch has no list at {pointer}"))
+	};
+	list("/registry/nodes", nodes)?;
+	list("/balances/balances", balances)
+}
+
+/// Puts the `dpoa` keys of the `n` extra producers and `n` consumers into the node's keystore
+/// (`author_insertKey`, a method the node serves on its local RPC port), so that it attests
+/// blocks for whichever of them the draw makes validators, as their own nodes would: one node
+/// stands for the whole network here.
+fn insert_attester_keys(rpc: &Rpc, n: u32) -> Result<()> {
+	let key_type = dpoa_consensus_primitives::KEY_TYPE;
+	let key_type = std::str::from_utf8(&key_type.0).map_err(|e| format!("key type: {e}"))?;
+	for (name, _) in extra_node_names(n) {
+		let public = sp_core::bytes::to_hex(dev_pair(&name).public().as_ref(), false);
+		rpc.call("author_insertKey", json!([key_type, format!("//{name}"), public]))?;
+	}
+	eprintln!("throughput: the node holds the attestation keys of {} extra nodes", 2 * n);
+	Ok(())
+}
+
+/// The validators that vote on each poll: the fewest, heaviest first, whose weights make the
+/// 2/3 quorum of the session's `validators` (with their weights).
+fn quorum_voters(validators: &[(AccountId, u128)]) -> Vec<AccountId> {
+	let mut by_weight = validators.to_vec();
+	by_weight.sort_by(|a, b| b.1.cmp(&a.1));
+	let total: u128 = by_weight.iter().map(|v| v.1).sum();
+	let mut backing = 0u128;
+	by_weight
+		.into_iter()
+		.take_while(|(_, weight)| {
+			let short = backing * 3 < total * 2;
+			backing += weight;
+			short
+		})
+		.map(|(who, _)| who)
+		.collect()
+}
+
+/// What the trading center gives each extra node's meter for its readings' fees.
+const METER_FUNDS: dpoa_runtime::Balance = 10 * dpoa_runtime::UNIT;
+/// Every extra node's registered capacity.
+const CAPACITY_WH: u64 = 100_000;
 
 /// Wait until the transactions of `hashes` are in blocks after `seen` (or nothing is included
 /// for `stall` blocks); returns, per block that included any, (number, how many).
@@ -521,18 +608,27 @@ fn plain_settlements_per_block() -> f64 {
 		.floor()
 }
 
+/// What an empty block uses (ref time): in all, and of the normal class (the attestations of
+/// the session's validators, which share the transactions' budget).
+#[derive(Clone, Copy, Debug)]
+struct Idle {
+	total: u64,
+	normal: u64,
+}
+
 /// How many trade lifecycles fit in a block whose hook and transactions cost `idle` when it
 /// is empty, each lifecycle's transactions costing `tx` and its settlement `settle` (ref
-/// time): within the normal class's budget, the hook's budget of plain settlements, and the
-/// whole block, which the hook's settlements and the transactions share.
-fn lifecycles_fit(tx: f64, settle: f64, idle: f64) -> f64 {
+/// time): within what the normal class's budget leaves, the hook's budget of plain
+/// settlements, and the whole block, which the hook's settlements and the transactions share.
+fn lifecycles_fit(tx: f64, settle: f64, idle: Idle) -> f64 {
 	let weights = <Runtime as frame_system::Config>::BlockWeights::get();
 	let normal = weights
 		.get(frame_support::dispatch::DispatchClass::Normal)
 		.max_total
 		.unwrap_or(weights.max_block)
-		.ref_time() as f64;
-	let block = weights.max_block.ref_time() as f64 - idle;
+		.ref_time() as f64 -
+		idle.normal as f64;
+	let block = weights.max_block.ref_time() as f64 - idle.total as f64;
 	(normal / tx.max(1.0))
 		.min(plain_settlements_per_block())
 		.min(block / (tx + settle).max(1.0))
@@ -621,13 +717,15 @@ fn weight_ceiling(rpc: &Rpc, genesis: Hash, cmd: &ThroughputCmd) -> Result<(f64,
 		per_item(RuntimeCall::Verification(pallet_verification::Call::vote_many { kind, votes }), k)
 	};
 	let quantities = Verdict::Quantities { delivered_wh: 10_000, consumed_wh: 10_000 };
-	// Two validators' votes make the 2/3 quorum of three equal ones, on each of two polls.
-	let votes = 2u64;
-	// Both votes on a poll: two `vote_many` items, or two votes' shares of a full batch (the
-	// one that concludes it, charged in full, and one refunded to an open vote's weight).
+	// The votes a poll takes: the fewest validators by weight that make its 2/3 quorum (two of
+	// the dev chain's three).
+	let validators = rpc.validators()?;
+	let votes = quorum_voters(&validators).len().max(1) as u64;
+	// Those votes on a poll: `vote_many` items, or the votes' shares of a full batch (the one
+	// that concludes it, charged in full, and the others refunded to an open vote's weight).
 	let (vote, attest) = if cmd.batched_votes {
 		let polls = <<Runtime as pallet_verification::Config>::MaxBatchPolls as Get<u32>>::get();
-		let validators = rpc.validators()?.len().max(1) as u32;
+		let validators = validators.len().max(1) as u32;
 		let open = <Runtime as pallet_verification::Config>::WeightInfo::vote_batch_open(
 			polls,
 			validators,
@@ -677,14 +775,16 @@ fn weight_ceiling(rpc: &Rpc, genesis: Hash, cmd: &ThroughputCmd) -> Result<(f64,
 		"throughput: weights before refunds (ref time, µs; base extrinsic {:.1} included; a batched item: its share of a full batch):",
 		us(base)
 	);
+	let approval = format!("approval, {votes} votes");
+	let delivery = format!("delivery, {votes} votes");
 	for (name, w) in [
 		("transfer_keep_alive", transfer),
 		("market.propose", propose),
 		("market.accept", accept),
 		("market.propose_signed", propose_signed),
 		("market.relay_many, per contract", relayed),
-		("approval, 2 votes", vote),
-		("delivery, 2 votes", attest),
+		(approval.as_str(), vote),
+		(delivery.as_str(), attest),
 		("both readings", readings),
 		("plain settlement by the hook", settle),
 		("trade lifecycle", lifecycle),
@@ -696,7 +796,7 @@ fn weight_ceiling(rpc: &Rpc, genesis: Hash, cmd: &ThroughputCmd) -> Result<(f64,
 	let fit = lifecycles_fit(
 		lifecycle.saturating_sub(settle).ref_time() as f64,
 		settle.ref_time() as f64,
-		weights.base_block.ref_time() as f64,
+		Idle { total: weights.base_block.ref_time(), normal: 0 },
 	);
 	let ceiling = (per_block(transfer) as f64 / slot_secs, fit / slot_secs);
 	eprintln!(
@@ -741,12 +841,22 @@ impl ThroughputCmd {
 		}
 		let ceiling = weight_ceiling(&rpc, genesis, self)?;
 		let extra = extra_nodes(self.extra_nodes);
-		self.register(&rpc, &mut signer, &mut observed, &extra)?;
+		if self.extra_in_genesis {
+			insert_attester_keys(&rpc, self.extra_nodes)?;
+			// The empty blocks measured below carry the attestations of those keys: one
+			// block for the first to be signed, one to include it, and the three measured.
+			let mut seen = rpc.best_number()?;
+			for _ in 0..5 {
+				seen = next_block(&rpc, seen)?;
+			}
+		} else {
+			self.register(&rpc, &mut signer, &mut observed, &extra)?;
+		}
 		let idle = rpc.idle_weight()?;
 		let (transfers_per_s, transfer_cost) =
-			self.transfers(&rpc, &mut signer, &mut observed, slot_secs, idle)?;
+			self.transfers(&rpc, &mut signer, &mut observed, slot_secs, idle.total)?;
 		let (trades_per_s, lifecycle_cost) =
-			self.trades(&rpc, &mut signer, &mut observed, slot_secs, extra, idle)?;
+			self.trades(&rpc, &mut signer, &mut observed, slot_secs, extra, idle.total)?;
 		let ratio = if transfers_per_s > 0.0 { trades_per_s / transfers_per_s } else { 0.0 };
 		eprintln!(
 			"throughput: measured/ceiling by standalone weights: transfers {:.0} %, trades {:.0} %",
@@ -760,14 +870,17 @@ impl ThroughputCmd {
 			.max_total
 			.unwrap_or(weights.max_block)
 			.ref_time() as f64;
+		// What the normal class leaves beside an empty block's attestations.
+		let budget = budget - idle.normal as f64;
 		let per_block = |cost: f64| if cost > 0.0 { budget / cost } else { 0.0 };
 		// A lifecycle's settlement is the hook's (mandatory, outside the normal budget, bounded
 		// by its own budget); the rest is transactions in the normal budget.
 		let settle = plain_settlement_weight().ref_time() as f64;
-		let lifecycles_per_block = lifecycles_fit(lifecycle_cost - settle, settle, idle as f64);
+		let lifecycles_per_block = lifecycles_fit(lifecycle_cost - settle, settle, idle);
 		eprintln!(
-			"throughput: charged per item (block weight beyond an empty block's {:.1} µs): transfer {:.1} µs, trade lifecycle {:.1} µs, lifecycle / transfer = {:.2}",
-			idle as f64 / 1e6,
+			"throughput: charged per item (block weight beyond an empty block's {:.1} µs, {:.1} of them the normal class's): transfer {:.1} µs, trade lifecycle {:.1} µs, lifecycle / transfer = {:.2}",
+			idle.total as f64 / 1e6,
+			idle.normal as f64 / 1e6,
 			transfer_cost / 1e6,
 			lifecycle_cost / 1e6,
 			if transfer_cost > 0.0 { lifecycle_cost / transfer_cost } else { 0.0 },
@@ -780,7 +893,7 @@ impl ThroughputCmd {
 			per_block(lifecycle_cost - settle).floor(),
 			plain_settlements_per_block(),
 			lifecycle_cost / 1e6,
-			((weights.max_block.ref_time() as f64 - idle as f64) / lifecycle_cost).floor(),
+			((weights.max_block.ref_time() as f64 - idle.total as f64) / lifecycle_cost).floor(),
 			100.0 * transfers_per_s * slot_secs / per_block(transfer_cost).floor().max(1.0),
 			100.0 * trades_per_s * slot_secs / lifecycles_per_block.max(1.0),
 		);
@@ -928,13 +1041,13 @@ impl ThroughputCmd {
 					}),
 					RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
 						dest: meter.clone().into(),
-						value: 10 * dpoa_runtime::UNIT,
+						value: METER_FUNDS,
 					}),
 					RuntimeCall::Registry(pallet_registry::Call::register {
 						who,
 						role,
 						meter,
-						capacity_wh: 100_000,
+						capacity_wh: CAPACITY_WH,
 					}),
 				]
 			})
@@ -967,22 +1080,14 @@ impl ThroughputCmd {
 			.enumerate()
 			.map(|(i, n)| (AccountId::from(n.0.public()), i))
 			.collect();
-		// The validators that vote: the fewest, by weight, that make the 2/3 quorum.
-		let mut validators = rpc.validators()?;
-		validators.sort_by(|a, b| b.1.cmp(&a.1));
-		let total: u128 = validators.iter().map(|v| v.1).sum();
-		let mut voters = Vec::new();
-		let mut backing = 0u128;
-		for (who, weight) in &validators {
-			if backing * 3 >= total * 2 {
-				break;
-			}
-			let Some(i) = index_of.get(who) else {
-				return Err(format!("validator {who} is not a dev community node"));
-			};
-			voters.push(*i);
-			backing += weight;
-		}
+		let voters = quorum_voters(&rpc.validators()?)
+			.into_iter()
+			.map(|who| {
+				index_of.get(&who).copied().ok_or_else(|| {
+					format!("validator {who} is not a node whose key the tool holds")
+				})
+			})
+			.collect::<Result<Vec<usize>>>()?;
 		let max_open =
 			<<Runtime as pallet_market::Config>::MaxOpenContracts as Get<u32>>::get() as usize;
 		let price = PRICE;
@@ -1364,4 +1469,31 @@ fn error_name(error: &sp_runtime::DispatchError) -> String {
 		}
 	}
 	format!("{error:?}")
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn account(i: u32) -> AccountId {
+		let mut raw = [0u8; 32];
+		raw[..4].copy_from_slice(&i.to_le_bytes());
+		AccountId::new(raw)
+	}
+
+	#[test]
+	fn the_voters_are_the_fewest_heaviest_that_make_two_thirds() {
+		let equal = |n: u32| (0..n).map(|i| (account(i), 10)).collect::<Vec<_>>();
+		assert_eq!(quorum_voters(&equal(3)).len(), 2);
+		assert_eq!(quorum_voters(&equal(20)).len(), 14);
+		// ⌈2 × 256 / 3⌉ = 171 of 256 equal validators; 170 of 255 is exactly 2/3.
+		assert_eq!(quorum_voters(&equal(256)).len(), 171);
+		assert_eq!(quorum_voters(&equal(255)).len(), 170);
+		// One heavy validator and three light ones: 5 of 8 is short of 2/3, 6 of 8 is not.
+		let mixed = [(account(1), 1), (account(2), 5), (account(3), 1), (account(4), 1)];
+		assert_eq!(quorum_voters(&mixed), vec![account(2), account(1)]);
+		// Exactly 2/3 is a quorum.
+		assert_eq!(quorum_voters(&[(account(1), 2), (account(2), 1)]), vec![account(1)]);
+		assert!(quorum_voters(&[]).is_empty());
+	}
 }
