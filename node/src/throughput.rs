@@ -37,7 +37,13 @@
 //!
 //! Besides the rates it reports what the blocks were charged per transfer and per lifecycle:
 //! the weight each block of a phase used beyond an empty block's (`System::BlockWeight`),
-//! summed, over the items, so batching and refunds count, and the ceilings that follow.
+//! summed, over the items, so batching and refunds count, and the ceilings that follow (in
+//! what the normal class leaves beside an empty block's attestations).
+//!
+//! The trades run among the dev community and `--extra-nodes` producers and consumers, which
+//! the trading center registers first; with `--extra-in-genesis` they are in genesis already
+//! (`dpoa-node raw-spec --throughput-nodes`), so the session's validators are drawn among them
+//! too (up to 256), and the tool gives the node their keys so that it attests for them.
 //!
 //! The last line of output is
 //! `transfers_per_s=<x> trades_per_s=<y> trade_to_transfer_ratio=<y/x> finality_lag_blocks=<z>`,
