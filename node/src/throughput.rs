@@ -514,21 +514,9 @@ fn insert_attester_keys(rpc: &Rpc, n: u32) -> Result<()> {
 }
 
 /// The validators that vote on each poll: the fewest, heaviest first, whose weights make the
-/// 2/3 quorum of the session's `validators` (with their weights).
+/// 2/3 quorum of the session's `validators` (with their weights), by the runtime's own rule.
 fn quorum_voters(validators: &[(AccountId, u128)]) -> Vec<AccountId> {
-	let mut by_weight = validators.to_vec();
-	by_weight.sort_by(|a, b| b.1.cmp(&a.1));
-	let total: u128 = by_weight.iter().map(|v| v.1).sum();
-	let mut backing = 0u128;
-	by_weight
-		.into_iter()
-		.take_while(|(_, weight)| {
-			let short = backing * 3 < total * 2;
-			backing += weight;
-			short
-		})
-		.map(|(who, _)| who)
-		.collect()
+	pallet_verification::Pallet::<Runtime>::quorum_voters(validators)
 }
 
 /// What the trading center gives each extra node's meter for its readings' fees.
@@ -1475,31 +1463,4 @@ fn error_name(error: &sp_runtime::DispatchError) -> String {
 		}
 	}
 	format!("{error:?}")
-}
-
-#[cfg(test)]
-mod tests {
-	use super::*;
-
-	fn account(i: u32) -> AccountId {
-		let mut raw = [0u8; 32];
-		raw[..4].copy_from_slice(&i.to_le_bytes());
-		AccountId::new(raw)
-	}
-
-	#[test]
-	fn the_voters_are_the_fewest_heaviest_that_make_two_thirds() {
-		let equal = |n: u32| (0..n).map(|i| (account(i), 10)).collect::<Vec<_>>();
-		assert_eq!(quorum_voters(&equal(3)).len(), 2);
-		assert_eq!(quorum_voters(&equal(20)).len(), 14);
-		// ⌈2 × 256 / 3⌉ = 171 of 256 equal validators; 170 of 255 is exactly 2/3.
-		assert_eq!(quorum_voters(&equal(256)).len(), 171);
-		assert_eq!(quorum_voters(&equal(255)).len(), 170);
-		// One heavy validator and three light ones: 5 of 8 is short of 2/3, 6 of 8 is not.
-		let mixed = [(account(1), 1), (account(2), 5), (account(3), 1), (account(4), 1)];
-		assert_eq!(quorum_voters(&mixed), vec![account(2), account(1)]);
-		// Exactly 2/3 is a quorum.
-		assert_eq!(quorum_voters(&[(account(1), 2), (account(2), 1)]), vec![account(1)]);
-		assert!(quorum_voters(&[]).is_empty());
-	}
 }

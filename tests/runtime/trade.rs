@@ -215,18 +215,8 @@ fn root_sets_the_grid_prices_in_storage() {
 
 /// The session's validators, heaviest first, that make the 2/3 quorum between them.
 fn quorum() -> Vec<AccountId> {
-	let mut set = pallet_verification::Validators::<Runtime>::get().into_inner();
-	set.sort_by(|a, b| b.1.cmp(&a.1));
-	let total: u128 = set.iter().map(|(_, w)| w).sum();
-	let mut backing = 0;
-	set.into_iter()
-		.take_while(|(_, w)| {
-			let short = backing * 3 < total * 2;
-			backing += w;
-			short
-		})
-		.map(|(v, _)| v)
-		.collect()
+	let set = pallet_verification::Validators::<Runtime>::get();
+	pallet_verification::Pallet::<Runtime>::quorum_voters(&set)
 }
 
 #[test]

@@ -1510,8 +1510,27 @@ impl<T: Config> Pallet<T> {
 
 	/// Whether `weight` is at least 2/3 of the session's validator weight `total` (never of a
 	/// zero total): the quorum that makes a verdict final (MODEL §3 step 4).
-	fn two_thirds(weight: u128, total: u128) -> bool {
+	pub fn two_thirds(weight: u128, total: u128) -> bool {
 		total > 0 && weight.saturating_mul(3) >= total.saturating_mul(2)
+	}
+
+	/// The fewest of `validators` (each with its weight, as [`Validators`] holds them) whose
+	/// votes make the 2/3 quorum, heaviest first: who a client needs to vote for a poll to
+	/// conclude. All of them if their weights are zero.
+	pub fn quorum_voters<A: Clone>(validators: &[(A, u128)]) -> alloc::vec::Vec<A> {
+		let mut by_weight = validators.to_vec();
+		by_weight.sort_by(|a, b| b.1.cmp(&a.1));
+		let total = by_weight.iter().fold(0u128, |sum, (_, weight)| sum.saturating_add(*weight));
+		let mut backing = 0u128;
+		by_weight
+			.into_iter()
+			.take_while(|(_, weight)| {
+				let short = !Self::two_thirds(backing, total);
+				backing = backing.saturating_add(*weight);
+				short
+			})
+			.map(|(who, _)| who)
+			.collect()
 	}
 
 	/// Whether validators can still vote on `poll`.

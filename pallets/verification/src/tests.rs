@@ -246,6 +246,37 @@ mod polls {
 	}
 
 	#[test]
+	fn the_quorum_voters_are_the_fewest_heaviest_that_make_two_thirds() {
+		let equal = |n: u64| (0..n).map(|i| (i, 10u128)).collect::<Vec<_>>();
+		let count = |set: &[(u64, u128)]| Verification::quorum_voters(set).len();
+		assert_eq!(count(&equal(3)), 2);
+		assert_eq!(count(&equal(20)), 14);
+		// ⌈2 × 256 / 3⌉ = 171 of 256 equal validators; 170 of 255 is exactly 2/3.
+		assert_eq!(count(&equal(256)), 171);
+		assert_eq!(count(&equal(255)), 170);
+		// One heavy validator and three light ones: 5 of 8 is short of 2/3, 6 of 8 is not.
+		assert_eq!(Verification::quorum_voters(&[(1, 1), (2, 5), (3, 1), (4, 1)]), vec![2, 1]);
+		assert_eq!(Verification::quorum_voters(&[(1, 2), (2, 1)]), vec![1], "exactly 2/3");
+		assert!(Verification::quorum_voters::<u64>(&[]).is_empty());
+		assert_eq!(Verification::quorum_voters(&[(1, 0), (2, 0)]), vec![1, 2], "no weight");
+		// The voters it names conclude a poll; one fewer does not.
+		ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
+			let voters = Verification::quorum_voters(&Validators::<Test>::get());
+			assert_eq!(voters, three()[..2].to_vec());
+			open(7, PollKind::Approval);
+			let (last, first) = voters.split_last().expect("a validator");
+			for who in first {
+				let origin = RuntimeOrigin::signed(*who);
+				assert_ok!(Verification::vote(origin, 7, PollKind::Approval, Verdict::Approve));
+			}
+			assert!(Polls::<Test>::contains_key(7, PollKind::Approval), "still open");
+			let origin = RuntimeOrigin::signed(*last);
+			assert_ok!(Verification::vote(origin, 7, PollKind::Approval, Verdict::Approve));
+			assert!(!Polls::<Test>::contains_key(7, PollKind::Approval), "concluded");
+		});
+	}
+
+	#[test]
 	fn two_thirds_of_the_weight_concludes_and_judges_everyone() {
 		ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
 			let v = three();
