@@ -1414,7 +1414,8 @@ impl ThroughputCmd {
 		// settling competed with the rest of the pipeline for the block. A load too short to
 		// have such blocks is measured while the pipeline drains, which overstates the rate.
 		let offered_until = last_offered.unwrap_or(first).saturating_add(1);
-		let (from, to) = if offered_until >= first + 2 {
+		let draining = offered_until < first + 2;
+		let (from, to) = if !draining {
 			(first, offered_until.min(last_settled))
 		} else {
 			eprintln!(
@@ -1430,7 +1431,8 @@ impl ThroughputCmd {
 		let steady: u32 = settled_in.range(from..to).map(|(_, n)| n).sum();
 		// Settling faster than contracts come in draws on the backlog the pipeline built
 		// before its first settlement, a rate the chain cannot keep up; coming in faster than
-		// they settle, the settlements are the rate. The rate is the lesser of the two.
+		// they settle, the settlements are the rate. The rate is the lesser of the two, except
+		// while the pipeline drains (nothing comes in then): the settlements, as warned above.
 		let open_at =
 			|block: u32| open_after.range(..=block).next_back().map_or(0, |(_, n)| *n as i64);
 		let backlog = open_at(to - 1) - open_at(from.saturating_sub(1));
@@ -1445,7 +1447,8 @@ impl ThroughputCmd {
 			open_at(to - 1),
 			entered as f64 / f64::from(blocks),
 		);
-		let rate = i64::from(steady).min(entered).max(0) as f64;
+		let rate =
+			if draining { i64::from(steady) } else { i64::from(steady).min(entered).max(0) } as f64;
 		Ok((rate / (blocks as f64 * slot_secs), cost))
 	}
 }
