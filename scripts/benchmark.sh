@@ -31,7 +31,7 @@ benchmark_pallet() {
 for pallet in ${PALLETS:-dpoa credit registry penalty verification market finality}; do
 	steps="$STEPS" repeat="$REPEAT"
 	if [ "$pallet" = dpoa ]; then
-		# pallet_dpoa's set-changing calls make the benchmark CLI grow to 9.3 GB at 50 steps x
+		# pallet_dpoa's set-changing calls make the benchmark CLI grow to 9.7 GB at 50 steps x
 		# 20 repeats (6.8 GB for `set_authorities` alone, 1 GB at 1 repeat; cause not found):
 		# about 3 minutes on this machine of 24 GB. STEPS_DPOA and REPEAT_DPOA lower it for a
 		# smaller one.
