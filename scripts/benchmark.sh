@@ -30,12 +30,14 @@ benchmark_pallet() {
 
 for pallet in ${PALLETS:-dpoa credit registry penalty verification market finality}; do
 	steps="$STEPS" repeat="$REPEAT"
+	extra=()
 	if [ "$pallet" = dpoa ]; then
-		# pallet_dpoa's set-changing calls make the benchmark CLI grow to 9.7 GB at 50 steps x
-		# 20 repeats (6.8 GB for `set_authorities` alone, 1 GB at 1 repeat; cause not found):
-		# about 3 minutes on this machine of 24 GB. STEPS_DPOA and REPEAT_DPOA lower it for a
-		# smaller one.
-		steps="${STEPS_DPOA:-$STEPS}" repeat="${REPEAT_DPOA:-$REPEAT}"
+		# The CLI re-runs every step until a benchmark has taken `--min-duration` (10 s by
+		# default), and its median-slopes analysis takes the slope of every pair of samples
+		# (frame-benchmarking's `analysis.rs`), which is quadratic in their number. pallet_dpoa's
+		# authority-set calls take about 15 us, so the 10 s gave tens of thousands of samples and
+		# the CLI 9.7 GB and 3 minutes. Without it, exactly 50 x 20 takes 7 s and 230 MB.
+		extra=(--min-duration 0)
 	elif [ "$pallet" = verification ]; then
 		# The batch benchmarks set up a market contract for each of up to 512 polls, about 4 s
 		# a run at the largest batch: 50 x 20 would take some 9 hours, 10 x 5 takes about 20
@@ -43,7 +45,7 @@ for pallet in ${PALLETS:-dpoa credit registry penalty verification market finali
 		steps="${STEPS_VERIFICATION:-10}" repeat="${REPEAT_VERIFICATION:-5}"
 	fi
 	benchmark_pallet "pallet_$pallet" "$steps" "$repeat" "pallets/$pallet/src/weights.rs" \
-		--template scripts/weight-template.hbs
+		--template scripts/weight-template.hbs "${extra[@]}"
 done
 
 if [ "${BALANCES:-1}" != 0 ]; then
