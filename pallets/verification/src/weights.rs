@@ -69,16 +69,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Params` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn set_params() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 5_498_000 picoseconds.
-		Weight::from_parts(10_986_000, 0)
+		// Minimum execution time: 5_449_000 picoseconds.
+		Weight::from_parts(6_430_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Verification::BatchedPolls` (r:0 w:1)
 	/// Proof: `Verification::BatchedPolls` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn set_batched_polls() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 5_478_000 picoseconds.
-		Weight::from_parts(11_638_000, 0)
+		// Minimum execution time: 5_287_000 picoseconds.
+		Weight::from_parts(6_270_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Verification::Polls` (r:1 w:1)
@@ -89,8 +89,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::BatchedPolls` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn open_single() -> Weight {
 		// Proof size: measured `40`, estimated `20153`.
-		// Minimum execution time: 13_570_000 picoseconds.
-		Weight::from_parts(20_460_000, 20153)
+		// Minimum execution time: 12_949_000 picoseconds.
+		Weight::from_parts(14_281_000, 20153)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -104,8 +104,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::BatchSubjects` (`max_values`: None, `max_size`: None, mode: `Measured`)
 	fn open_batched() -> Weight {
 		// Proof size: measured `40`, estimated `20153`.
-		// Minimum execution time: 19_509_000 picoseconds.
-		Weight::from_parts(30_535_000, 20153)
+		// Minimum execution time: 19_008_000 picoseconds.
+		Weight::from_parts(20_741_000, 20153)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -113,8 +113,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Draw` (`max_values`: Some(1), `max_size`: Some(12342), added: 12837, mode: `MaxEncodedLen`)
 	fn on_initialize_idle() -> Weight {
 		// Proof size: measured `0`, estimated `13827`.
-		// Minimum execution time: 741_000 picoseconds.
-		Weight::from_parts(1_623_000, 13827)
+		// Minimum execution time: 711_000 picoseconds.
+		Weight::from_parts(871_000, 13827)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 	}
 	/// Storage: `Verification::Draw` (r:1 w:1)
@@ -132,10 +132,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[0, 64]`.
 	fn on_initialize_draw(s: u32, ) -> Weight {
 		// Proof size: measured `1647 + s * (1017 ±0)`, estimated `201230 + s * (23988 ±0)`.
-		// Minimum execution time: 190_000 picoseconds.
-		Weight::from_parts(110_359_383, 201230)
-			// Standard error: 2_759_703
-			.saturating_add(Weight::from_parts(138_830_697, 0).saturating_mul(s.into()))
+		// Minimum execution time: 200_000 picoseconds.
+		Weight::from_parts(59_102_163, 201230)
+			// Standard error: 411_679
+			.saturating_add(Weight::from_parts(103_923_133, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads((13_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
 			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(s.into())))
@@ -164,10 +164,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 256]`.
 	fn vote(v: u32, ) -> Weight {
 		// Proof size: measured `965 + v * (97 ±0)`, estimated `20153 + v * (97 ±0)`.
-		// Minimum execution time: 227_697_000 picoseconds.
-		Weight::from_parts(278_278_068, 20153)
-			// Standard error: 21_619
-			.saturating_add(Weight::from_parts(720_677, 0).saturating_mul(v.into()))
+		// Minimum execution time: 228_298_000 picoseconds.
+		Weight::from_parts(255_578_733, 20153)
+			// Standard error: 7_773
+			.saturating_add(Weight::from_parts(560_382, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 97).saturating_mul(v.into()))
@@ -203,10 +203,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[0, 64]`.
 	fn on_initialize_refresh(s: u32, ) -> Weight {
 		// Proof size: measured `29280 + s * (506 ±0)`, estimated `104497 + s * (15381 ±0)`.
-		// Minimum execution time: 20_450_000 picoseconds.
-		Weight::from_parts(199_524_086, 104497)
-			// Standard error: 1_320_568
-			.saturating_add(Weight::from_parts(146_643_799, 0).saturating_mul(s.into()))
+		// Minimum execution time: 18_808_000 picoseconds.
+		Weight::from_parts(94_196_967, 104497)
+			// Standard error: 473_086
+			.saturating_add(Weight::from_parts(93_420_599, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(33_u64))
 			.saturating_add(T::DbWeight::get().reads((12_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(29_u64))
@@ -224,10 +224,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[2, 256]`.
 	fn vote_open(v: u32, ) -> Weight {
 		// Proof size: measured `197 + v * (80 ±0)`, estimated `20153`.
-		// Minimum execution time: 30_004_000 picoseconds.
-		Weight::from_parts(40_081_023, 20153)
-			// Standard error: 2_741
-			.saturating_add(Weight::from_parts(186_559, 0).saturating_mul(v.into()))
+		// Minimum execution time: 28_071_000 picoseconds.
+		Weight::from_parts(31_793_168, 20153)
+			// Standard error: 1_130
+			.saturating_add(Weight::from_parts(104_069, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -250,10 +250,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_delivery(v: u32, ) -> Weight {
 		// Proof size: measured `8663 + v * (113 ±0)`, estimated `22352`.
-		// Minimum execution time: 55_893_000 picoseconds.
-		Weight::from_parts(56_630_538, 22352)
-			// Standard error: 6_826
-			.saturating_add(Weight::from_parts(508_227, 0).saturating_mul(v.into()))
+		// Minimum execution time: 53_900_000 picoseconds.
+		Weight::from_parts(51_500_339, 22352)
+			// Standard error: 2_572
+			.saturating_add(Weight::from_parts(375_924, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -280,10 +280,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_many(v: u32, ) -> Weight {
 		// Proof size: measured `29631 + v * (97 ±0)`, estimated `1227422 + v * (100 ±1)`.
-		// Minimum execution time: 14_010_547_000 picoseconds.
-		Weight::from_parts(14_760_527_246, 1227422)
-			// Standard error: 4_478_749
-			.saturating_add(Weight::from_parts(27_084_486, 0).saturating_mul(v.into()))
+		// Minimum execution time: 13_745_865_000 picoseconds.
+		Weight::from_parts(14_178_693_371, 1227422)
+			// Standard error: 2_662_992
+			.saturating_add(Weight::from_parts(19_827_702, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(391_u64))
 			.saturating_add(T::DbWeight::get().writes(386_u64))
 			.saturating_add(Weight::from_parts(0, 100).saturating_mul(v.into()))
@@ -307,10 +307,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_many_delivery(v: u32, ) -> Weight {
 		// Proof size: measured `23391 + v * (113 ±0)`, estimated `1227422`.
-		// Minimum execution time: 1_880_024_000 picoseconds.
-		Weight::from_parts(2_097_146_887, 1227422)
-			// Standard error: 1_147_743
-			.saturating_add(Weight::from_parts(15_412_494, 0).saturating_mul(v.into()))
+		// Minimum execution time: 1_773_386_000 picoseconds.
+		Weight::from_parts(1_814_489_978, 1227422)
+			// Standard error: 939_407
+			.saturating_add(Weight::from_parts(15_479_604, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(135_u64))
 			.saturating_add(T::DbWeight::get().writes(131_u64))
 	}
@@ -325,10 +325,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[2, 256]`.
 	fn vote_many_open(v: u32, ) -> Weight {
 		// Proof size: measured `4028 + v * (80 ±0)`, estimated `1227422`.
-		// Minimum execution time: 796_700_000 picoseconds.
-		Weight::from_parts(1_325_886_754, 1227422)
-			// Standard error: 358_614
-			.saturating_add(Weight::from_parts(1_619_884, 0).saturating_mul(v.into()))
+		// Minimum execution time: 802_369_000 picoseconds.
+		Weight::from_parts(971_781_857, 1227422)
+			// Standard error: 143_576
+			.saturating_add(Weight::from_parts(1_427_925, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(67_u64))
 			.saturating_add(T::DbWeight::get().writes(64_u64))
 	}
@@ -359,10 +359,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 256]`.
 	fn decide(v: u32, ) -> Weight {
 		// Proof size: measured `1786 + v * (177 ±0)`, estimated `20153 + v * (2543 ±0)`.
-		// Minimum execution time: 255_719_000 picoseconds.
-		Weight::from_parts(401_183_580, 20153)
-			// Standard error: 143_448
-			.saturating_add(Weight::from_parts(14_327_753, 0).saturating_mul(v.into()))
+		// Minimum execution time: 246_955_000 picoseconds.
+		Weight::from_parts(228_713_241, 20153)
+			// Standard error: 55_596
+			.saturating_add(Weight::from_parts(9_842_093, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
@@ -385,12 +385,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[2, 256]`.
 	fn vote_batch_open(p: u32, v: u32, ) -> Weight {
 		// Proof size: measured `164 + p * (8 ±0) + v * (132 ±0)`, estimated `25006 + p * (8 ±0) + v * (132 ±0)`.
-		// Minimum execution time: 160_988_000 picoseconds.
-		Weight::from_parts(77_611_358, 25006)
-			// Standard error: 55_514
-			.saturating_add(Weight::from_parts(483_854, 0).saturating_mul(p.into()))
-			// Standard error: 111_630
-			.saturating_add(Weight::from_parts(492_747, 0).saturating_mul(v.into()))
+		// Minimum execution time: 178_214_000 picoseconds.
+		Weight::from_parts(156_373_756, 25006)
+			// Standard error: 46_173
+			.saturating_add(Weight::from_parts(286_661, 0).saturating_mul(p.into()))
+			// Standard error: 92_846
+			.saturating_add(Weight::from_parts(103_126, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(Weight::from_parts(0, 8).saturating_mul(p.into()))
@@ -426,12 +426,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_batch(p: u32, v: u32, ) -> Weight {
 		// Proof size: measured `0 + p * (533 ±0) + v * (284 ±0)`, estimated `26272 + p * (19163 ±0) + v * (3137 ±23)`.
-		// Minimum execution time: 436_667_000 picoseconds.
-		Weight::from_parts(444_689_000, 26272)
-			// Standard error: 7_794_785
-			.saturating_add(Weight::from_parts(268_071_001, 0).saturating_mul(p.into()))
-			// Standard error: 15_589_053
-			.saturating_add(Weight::from_parts(48_873_883, 0).saturating_mul(v.into()))
+		// Minimum execution time: 436_026_000 picoseconds.
+		Weight::from_parts(437_347_000, 26272)
+			// Standard error: 1_978_990
+			.saturating_add(Weight::from_parts(236_363_995, 0).saturating_mul(p.into()))
+			// Standard error: 3_957_850
+			.saturating_add(Weight::from_parts(1_774_530, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(16_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
@@ -465,12 +465,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_batch_delivery(p: u32, v: u32, ) -> Weight {
 		// Proof size: measured `0 + p * (1676 ±0) + v * (3015 ±0)`, estimated `42646 + p * (19163 ±0) + v * (3740 ±3)`.
-		// Minimum execution time: 1_348_897_000 picoseconds.
-		Weight::from_parts(1_864_806_861, 42646)
-			// Standard error: 2_136_480
-			.saturating_add(Weight::from_parts(34_592_219, 0).saturating_mul(p.into()))
-			// Standard error: 4_280_430
-			.saturating_add(Weight::from_parts(982_035, 0).saturating_mul(v.into()))
+		// Minimum execution time: 1_147_810_000 picoseconds.
+		Weight::from_parts(1_195_320_000, 42646)
+			// Standard error: 372_315
+			.saturating_add(Weight::from_parts(30_786_551, 0).saturating_mul(p.into()))
+			// Standard error: 744_606
+			.saturating_add(Weight::from_parts(1_971_659, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -507,11 +507,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 512]`.
 	/// The range of component `v` is `[2, 256]`.
 	fn vote_batch_agreed(p: u32, v: u32, ) -> Weight {
-		// Proof size: measured `0 + p * (766 ±0) + v * (685 ±0)`, estimated `300335 + p * (19163 ±50) + v * (6639 ±1_068)`.
-		// Minimum execution time: 122_421_000 picoseconds.
-		Weight::from_parts(1_521_906_946, 300335)
-			// Standard error: 9_011_592
-			.saturating_add(Weight::from_parts(269_438_981, 0).saturating_mul(p.into()))
+		// Proof size: measured `0 + p * (766 ±0) + v * (685 ±0)`, estimated `300335 + p * (19163 ±25) + v * (6639 ±78)`.
+		// Minimum execution time: 103_774_000 picoseconds.
+		Weight::from_parts(105_256_000, 300335)
+			// Standard error: 1_579_042
+			.saturating_add(Weight::from_parts(250_166_298, 0).saturating_mul(p.into()))
+			// Standard error: 3_157_157
+			.saturating_add(Weight::from_parts(1_548_970, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
@@ -546,13 +548,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 512]`.
 	/// The range of component `v` is `[2, 256]`.
 	fn vote_batch_agreed_delivery(p: u32, v: u32, ) -> Weight {
-		// Proof size: measured `0 + p * (4571 ±0) + v * (8877 ±0)`, estimated `151413 + p * (19163 ±0) + v * (10249 ±484)`.
-		// Minimum execution time: 1_083_504_000 picoseconds.
-		Weight::from_parts(1_118_887_000, 151413)
-			// Standard error: 923_270
-			.saturating_add(Weight::from_parts(34_774_551, 0).saturating_mul(p.into()))
-			// Standard error: 1_845_997
-			.saturating_add(Weight::from_parts(16_870_286, 0).saturating_mul(v.into()))
+		// Proof size: measured `0 + p * (4571 ±0) + v * (8877 ±0)`, estimated `151413 + p * (19163 ±25) + v * (10249 ±484)`.
+		// Minimum execution time: 1_080_290_000 picoseconds.
+		Weight::from_parts(1_112_297_000, 151413)
+			// Standard error: 995_128
+			.saturating_add(Weight::from_parts(38_708_639, 0).saturating_mul(p.into()))
+			// Standard error: 1_989_673
+			.saturating_add(Weight::from_parts(13_637_513, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(135_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
@@ -595,11 +597,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 512]`.
 	/// The range of component `v` is `[1, 256]`.
 	fn decide_batch(p: u32, v: u32, ) -> Weight {
-		// Proof size: measured `0 + p * (742 ±0) + v * (816 ±0)`, estimated `47534 + p * (19163 ±0) + v * (9379 ±69)`.
-		// Minimum execution time: 2_555_905_000 picoseconds.
-		Weight::from_parts(12_465_684_198, 47534)
-			// Standard error: 14_191_638
-			.saturating_add(Weight::from_parts(265_422_575, 0).saturating_mul(p.into()))
+		// Proof size: measured `0 + p * (742 ±0) + v * (816 ±0)`, estimated `47534 + p * (19163 ±0) + v * (9379 ±978)`.
+		// Minimum execution time: 2_572_770_000 picoseconds.
+		Weight::from_parts(2_791_033_000, 47534)
+			// Standard error: 1_545_010
+			.saturating_add(Weight::from_parts(233_977_013, 0).saturating_mul(p.into()))
+			// Standard error: 3_089_919
+			.saturating_add(Weight::from_parts(19_977_814, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(273_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
@@ -614,45 +618,45 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with ParityDB's database weights (the node's database), for tests and mocks.
 impl WeightInfo for () {
 	fn set_params() -> Weight {
-		Weight::from_parts(10_986_000, 0)
+		Weight::from_parts(6_430_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_batched_polls() -> Weight {
-		Weight::from_parts(11_638_000, 0)
+		Weight::from_parts(6_270_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn open_single() -> Weight {
-		Weight::from_parts(20_460_000, 20153)
+		Weight::from_parts(14_281_000, 20153)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn open_batched() -> Weight {
-		Weight::from_parts(30_535_000, 20153)
+		Weight::from_parts(20_741_000, 20153)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn on_initialize_idle() -> Weight {
-		Weight::from_parts(1_623_000, 13827)
+		Weight::from_parts(871_000, 13827)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 	}
 	fn on_initialize_draw(s: u32, ) -> Weight {
-		Weight::from_parts(110_359_383, 201230)
-			.saturating_add(Weight::from_parts(138_830_697, 0).saturating_mul(s.into()))
+		Weight::from_parts(59_102_163, 201230)
+			.saturating_add(Weight::from_parts(103_923_133, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads((13_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(12_u64))
 			.saturating_add(ParityDbWeight::get().writes((7_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 23988).saturating_mul(s.into()))
 	}
 	fn vote(v: u32, ) -> Weight {
-		Weight::from_parts(278_278_068, 20153)
-			.saturating_add(Weight::from_parts(720_677, 0).saturating_mul(v.into()))
+		Weight::from_parts(255_578_733, 20153)
+			.saturating_add(Weight::from_parts(560_382, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(13_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 97).saturating_mul(v.into()))
 	}
 	fn on_initialize_refresh(s: u32, ) -> Weight {
-		Weight::from_parts(199_524_086, 104497)
-			.saturating_add(Weight::from_parts(146_643_799, 0).saturating_mul(s.into()))
+		Weight::from_parts(94_196_967, 104497)
+			.saturating_add(Weight::from_parts(93_420_599, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(33_u64))
 			.saturating_add(ParityDbWeight::get().reads((12_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(29_u64))
@@ -660,39 +664,39 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 15381).saturating_mul(s.into()))
 	}
 	fn vote_open(v: u32, ) -> Weight {
-		Weight::from_parts(40_081_023, 20153)
-			.saturating_add(Weight::from_parts(186_559, 0).saturating_mul(v.into()))
+		Weight::from_parts(31_793_168, 20153)
+			.saturating_add(Weight::from_parts(104_069, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn vote_delivery(v: u32, ) -> Weight {
-		Weight::from_parts(56_630_538, 22352)
-			.saturating_add(Weight::from_parts(508_227, 0).saturating_mul(v.into()))
+		Weight::from_parts(51_500_339, 22352)
+			.saturating_add(Weight::from_parts(375_924, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn vote_many(v: u32, ) -> Weight {
-		Weight::from_parts(14_760_527_246, 1227422)
-			.saturating_add(Weight::from_parts(27_084_486, 0).saturating_mul(v.into()))
+		Weight::from_parts(14_178_693_371, 1227422)
+			.saturating_add(Weight::from_parts(19_827_702, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(391_u64))
 			.saturating_add(ParityDbWeight::get().writes(386_u64))
 			.saturating_add(Weight::from_parts(0, 100).saturating_mul(v.into()))
 	}
 	fn vote_many_delivery(v: u32, ) -> Weight {
-		Weight::from_parts(2_097_146_887, 1227422)
-			.saturating_add(Weight::from_parts(15_412_494, 0).saturating_mul(v.into()))
+		Weight::from_parts(1_814_489_978, 1227422)
+			.saturating_add(Weight::from_parts(15_479_604, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(135_u64))
 			.saturating_add(ParityDbWeight::get().writes(131_u64))
 	}
 	fn vote_many_open(v: u32, ) -> Weight {
-		Weight::from_parts(1_325_886_754, 1227422)
-			.saturating_add(Weight::from_parts(1_619_884, 0).saturating_mul(v.into()))
+		Weight::from_parts(971_781_857, 1227422)
+			.saturating_add(Weight::from_parts(1_427_925, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(67_u64))
 			.saturating_add(ParityDbWeight::get().writes(64_u64))
 	}
 	fn decide(v: u32, ) -> Weight {
-		Weight::from_parts(401_183_580, 20153)
-			.saturating_add(Weight::from_parts(14_327_753, 0).saturating_mul(v.into()))
+		Weight::from_parts(228_713_241, 20153)
+			.saturating_add(Weight::from_parts(9_842_093, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(14_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().writes(9_u64))
@@ -700,18 +704,18 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(v.into()))
 	}
 	fn vote_batch_open(p: u32, v: u32, ) -> Weight {
-		Weight::from_parts(77_611_358, 25006)
-			.saturating_add(Weight::from_parts(483_854, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(492_747, 0).saturating_mul(v.into()))
+		Weight::from_parts(156_373_756, 25006)
+			.saturating_add(Weight::from_parts(286_661, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(103_126, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 			.saturating_add(Weight::from_parts(0, 8).saturating_mul(p.into()))
 			.saturating_add(Weight::from_parts(0, 132).saturating_mul(v.into()))
 	}
 	fn vote_batch(p: u32, v: u32, ) -> Weight {
-		Weight::from_parts(444_689_000, 26272)
-			.saturating_add(Weight::from_parts(268_071_001, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(48_873_883, 0).saturating_mul(v.into()))
+		Weight::from_parts(437_347_000, 26272)
+			.saturating_add(Weight::from_parts(236_363_995, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(1_774_530, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(16_u64))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(12_u64))
@@ -720,9 +724,9 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3137).saturating_mul(v.into()))
 	}
 	fn vote_batch_delivery(p: u32, v: u32, ) -> Weight {
-		Weight::from_parts(1_864_806_861, 42646)
-			.saturating_add(Weight::from_parts(34_592_219, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(982_035, 0).saturating_mul(v.into()))
+		Weight::from_parts(1_195_320_000, 42646)
+			.saturating_add(Weight::from_parts(30_786_551, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(1_971_659, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
@@ -731,8 +735,9 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3740).saturating_mul(v.into()))
 	}
 	fn vote_batch_agreed(p: u32, v: u32, ) -> Weight {
-		Weight::from_parts(1_521_906_946, 300335)
-			.saturating_add(Weight::from_parts(269_438_981, 0).saturating_mul(p.into()))
+		Weight::from_parts(105_256_000, 300335)
+			.saturating_add(Weight::from_parts(250_166_298, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(1_548_970, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
@@ -743,9 +748,9 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 6639).saturating_mul(v.into()))
 	}
 	fn vote_batch_agreed_delivery(p: u32, v: u32, ) -> Weight {
-		Weight::from_parts(1_118_887_000, 151413)
-			.saturating_add(Weight::from_parts(34_774_551, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(16_870_286, 0).saturating_mul(v.into()))
+		Weight::from_parts(1_112_297_000, 151413)
+			.saturating_add(Weight::from_parts(38_708_639, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(13_637_513, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(135_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
@@ -756,8 +761,9 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 10249).saturating_mul(v.into()))
 	}
 	fn decide_batch(p: u32, v: u32, ) -> Weight {
-		Weight::from_parts(12_465_684_198, 47534)
-			.saturating_add(Weight::from_parts(265_422_575, 0).saturating_mul(p.into()))
+		Weight::from_parts(2_791_033_000, 47534)
+			.saturating_add(Weight::from_parts(233_977_013, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(19_977_814, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(273_u64))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
