@@ -5,7 +5,9 @@
 # (runtime/src/weights/). STEPS and REPEAT default to 50 and 20; lower them for a quick
 # run. PALLETS (space-separated, e.g. "credit registry") limits the run to some pallets;
 # BALANCES=0, OVERHEAD=0 and STORAGE=0 skip the SDK pallets (pallet_balances and the transaction
-# extensions), the overhead and the storage benchmark.
+# extensions), the overhead and the storage benchmark. Every pallet's run is checked for noise
+# (scripts/bench-noise.sh, NOISE_MAX_PCT and NOISE_MIN_US) and made again if it was noisy, at most
+# NOISE_RETRIES times (default 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -15,18 +17,50 @@ REPEAT="${REPEAT:-20}"
 # build the runtime and the node a second time.
 cargo test --release --workspace --locked --no-run
 
+# The CLI's output of each pallet's run, which scripts/bench-noise.sh checks.
+logs="$CARGO_TARGET_DIR/benchmark-logs"
+mkdir -p "$logs"
+# How many times a pallet whose run was noisy is run again before the script gives up.
+NOISE_RETRIES="${NOISE_RETRIES:-2}"
+
 # benchmark_pallet <pallet> <steps> <repeat> <output> [extra arguments]
+# Writes <output> only from a run that scripts/bench-noise.sh accepts: a noisy run is made again,
+# up to NOISE_RETRIES times, and if every run was noisy the previous file is put back and the
+# script fails.
 benchmark_pallet() {
 	local pallet="$1" steps="$2" repeat="$3" output="$4"
 	shift 4
-	"$NODE_BIN" benchmark pallet \
-		--runtime "$CARGO_TARGET_DIR/release/wbuild/dpoa-runtime/dpoa_runtime.compact.compressed.wasm" \
-		--genesis-builder runtime \
-		--pallet "$pallet" --extrinsic '*' \
-		--steps "$steps" --repeat "$repeat" \
-		--output "$output" \
-		--header scripts/license-header.txt "$@"
+	local log="$logs/$pallet.log" previous="$logs/$pallet.previous.rs" attempt
+	local wasm="$CARGO_TARGET_DIR/release/wbuild/dpoa-runtime/dpoa_runtime.compact.compressed.wasm"
+	rm -f "$previous"
+	if [ -e "$output" ]; then cp "$output" "$previous"; fi
+	for attempt in $(seq 0 "$NOISE_RETRIES"); do
+		# (Called in a `||` list, so `set -e` does not apply here: every failure is explicit.)
+		if ! "$NODE_BIN" benchmark pallet \
+			--runtime "$wasm" \
+			--genesis-builder runtime \
+			--pallet "$pallet" --extrinsic '*' \
+			--steps "$steps" --repeat "$repeat" \
+			--output "$output" \
+			--header scripts/license-header.txt "$@" | tee "$log"; then
+			echo "benchmark.sh: $pallet: the benchmark failed" >&2
+			exit 1
+		fi
+		local status=0
+		scripts/bench-noise.sh "$log" || status=$?
+		case "$status" in
+		0) return 0 ;;
+		1) echo "benchmark.sh: $pallet: run $((attempt + 1)) was noisy ($log)" >&2 ;;
+		*) echo "benchmark.sh: $pallet: $log could not be checked" >&2; exit 1 ;;
+		esac
+	done
+	if [ -e "$previous" ]; then cp "$previous" "$output"; else rm -f "$output"; fi
+	echo "benchmark.sh: $pallet: every run was noisy; $output is left as it was" >&2
+	return 1
 }
+
+# The pallets every run of which was noisy.
+noisy=()
 
 for pallet in ${PALLETS:-dpoa credit registry penalty verification market finality}; do
 	steps="$STEPS" repeat="$REPEAT"
@@ -45,7 +79,7 @@ for pallet in ${PALLETS:-dpoa credit registry penalty verification market finali
 		steps="${STEPS_VERIFICATION:-10}" repeat="${REPEAT_VERIFICATION:-5}"
 	fi
 	benchmark_pallet "pallet_$pallet" "$steps" "$repeat" "pallets/$pallet/src/weights.rs" \
-		--template scripts/weight-template.hbs "${extra[@]}"
+		--template scripts/weight-template.hbs "${extra[@]}" || noisy+=("pallet_$pallet")
 done
 
 if [ "${BALANCES:-1}" != 0 ]; then
@@ -53,7 +87,8 @@ if [ "${BALANCES:-1}" != 0 ]; then
 	# signed transaction pays for (nonce, mortality, weight, fee), weighed on this machine and
 	# database.
 	for pallet in pallet_balances frame_system_extensions pallet_transaction_payment; do
-		benchmark_pallet "$pallet" "$STEPS" "$REPEAT" "runtime/src/weights/$pallet.rs"
+		benchmark_pallet "$pallet" "$STEPS" "$REPEAT" "runtime/src/weights/$pallet.rs" ||
+			noisy+=("$pallet")
 	done
 fi
 
@@ -70,4 +105,9 @@ fi
 if [ "${STORAGE:-1}" != 0 ]; then
 	# The database weights every other weight's reads and writes are charged at.
 	scripts/bench-storage.sh
+fi
+
+if [ "${#noisy[@]}" -gt 0 ]; then
+	echo "benchmark.sh: no quiet run of ${noisy[*]}: their weights are left as they were" >&2
+	exit 1
 fi
