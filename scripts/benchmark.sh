@@ -17,7 +17,7 @@ REPEAT="${REPEAT:-20}"
 # build the runtime and the node a second time.
 cargo test --release --workspace --locked --no-run
 
-# The CLI's output of each pallet's run, which scripts/bench-noise.sh checks.
+# The CLI's output of each pallet's runs (<pallet>.run<N>.log), which scripts/bench-noise.sh checks.
 logs="$CARGO_TARGET_DIR/benchmark-logs"
 mkdir -p "$logs"
 # How many times a pallet whose run was noisy is run again before the script gives up.
@@ -30,11 +30,12 @@ NOISE_RETRIES="${NOISE_RETRIES:-2}"
 benchmark_pallet() {
 	local pallet="$1" steps="$2" repeat="$3" output="$4"
 	shift 4
-	local log="$logs/$pallet.log" previous="$logs/$pallet.previous.rs" attempt
+	local log previous="$logs/$pallet.previous.rs" attempt
 	local wasm="$CARGO_TARGET_DIR/release/wbuild/dpoa-runtime/dpoa_runtime.compact.compressed.wasm"
-	rm -f "$previous"
+	rm -f "$previous" "$logs/$pallet".run*.log
 	if [ -e "$output" ]; then cp "$output" "$previous"; fi
-	for attempt in $(seq 0 "$NOISE_RETRIES"); do
+	for attempt in $(seq 1 $((NOISE_RETRIES + 1))); do
+		log="$logs/$pallet.run$attempt.log"
 		# (Called in a `||` list, so `set -e` does not apply here: every failure is explicit.)
 		if ! "$NODE_BIN" benchmark pallet \
 			--runtime "$wasm" \
@@ -50,7 +51,7 @@ benchmark_pallet() {
 		scripts/bench-noise.sh "$log" || status=$?
 		case "$status" in
 		0) return 0 ;;
-		1) echo "benchmark.sh: $pallet: run $((attempt + 1)) was noisy ($log)" >&2 ;;
+		1) echo "benchmark.sh: $pallet: run $attempt was noisy ($log)" >&2 ;;
 		*) echo "benchmark.sh: $pallet: $log could not be checked" >&2; exit 1 ;;
 		esac
 	done
