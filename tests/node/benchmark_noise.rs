@@ -1,6 +1,7 @@
 //! `scripts/bench-noise.sh`, the check `scripts/benchmark.sh` makes of every pallet's run before it
 //! keeps its weights: it reads the output of the node's `benchmark pallet` command as the pinned
-//! CLI prints it, and it rejects a run with a point whose repeats spread too far.
+//! CLI prints it, and it rejects a run in which a benchmark has too many points whose repeats
+//! spread too far.
 
 mod common;
 
