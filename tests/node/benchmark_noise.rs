@@ -146,6 +146,39 @@ fn benchmarks_without_components_are_not_checked_but_no_benchmark_is_an_error() 
 	assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
 }
 
+/// The CLI's output of real runs on this project's build machine (tests/node/fixtures): the
+/// thresholds keep the quiet one and refuse the noisy ones.
+fn fixture(name: &str) -> String {
+	std::fs::read_to_string(root().join("tests/node/fixtures").join(name)).unwrap()
+}
+
+#[test]
+fn the_quiet_run_of_2026_12_04_is_kept() {
+	// `pallet_finality` at 50 x 20, 17:29: the run whose weights are committed.
+	let output = check(&fixture("bench-finality-quiet.txt"), &[]);
+	let out = stdout(&output);
+	assert!(output.status.success(), "{out}");
+	let quiet = out.lines().filter(|line| line.contains(" 50 points,   0 over,")).count();
+	assert_eq!(quiet, 5, "{out}");
+}
+
+#[test]
+fn the_noisy_runs_of_2026_12_04_are_refused() {
+	// `pallet_finality` at 50 x 20, 16:22: 12 to 24 of 50 points over in every benchmark.
+	let output = check(&fixture("bench-finality-noisy.txt"), &[]);
+	let out = stdout(&output);
+	assert_eq!(output.status.code(), Some(1), "{out}");
+	assert_eq!(out.lines().filter(|line| line.ends_with("NOISY")).count(), 5, "{out}");
+	// `pallet_verification` at 10 x 5, 16:35: the run whose `vote_batch` fit had a 29.9 ms
+	// intercept.
+	let output = check(&fixture("bench-verification-noisy.txt"), &[]);
+	let out = stdout(&output);
+	assert_eq!(output.status.code(), Some(1), "{out}");
+	let vote_batch = out.lines().find(|line| line.starts_with("vote_batch ")).unwrap();
+	assert!(vote_batch.contains(" 19 points,   4 over,") && vote_batch.ends_with("NOISY"), "{out}");
+	assert!(out.contains("5 of 15 benchmarks"), "{out}");
+}
+
 /// The node's own `benchmark pallet` run on `pallet_dpoa` (about 3 s): the check finds every
 /// benchmark with a component in the CLI's real output, so a change of the CLI's format fails
 /// here rather than let every run through.
