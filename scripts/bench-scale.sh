@@ -27,7 +27,7 @@ cargo build --release --workspace --locked
 run() {
 	local pallet="$1" extrinsics="$2"
 	LD_PRELOAD="$JEMALLOC" "$NODE_BIN" benchmark pallet \
-		--runtime "$CARGO_TARGET_DIR/release/wbuild/dpoa-runtime/dpoa_runtime.compact.compressed.wasm" \
+		--runtime "$RUNTIME_WASM" \
 		--genesis-builder runtime \
 		--pallet "$pallet" --extrinsic "$extrinsics" --extra \
 		--steps 5 --repeat "$REPEAT" --min-duration 0 --no-verify \

@@ -6,8 +6,8 @@
 # run. PALLETS (space-separated, e.g. "credit registry") limits the run to some pallets;
 # BALANCES=0, OVERHEAD=0 and STORAGE=0 skip the SDK pallets (pallet_balances and the transaction
 # extensions), the overhead and the storage benchmark. Every pallet's run is checked for noise
-# (scripts/bench-noise.sh, NOISE_MAX_PCT and NOISE_MIN_US) and made again if it was noisy, at most
-# NOISE_RETRIES times (default 2).
+# (scripts/bench-noise.sh: NOISE_MAX_PCT, NOISE_MIN_US, NOISE_MAX_SHARE) and made again if it was
+# noisy, at most NOISE_RETRIES times (default 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -31,14 +31,13 @@ benchmark_pallet() {
 	local pallet="$1" steps="$2" repeat="$3" output="$4"
 	shift 4
 	local log previous="$logs/$pallet.previous.rs" attempt
-	local wasm="$CARGO_TARGET_DIR/release/wbuild/dpoa-runtime/dpoa_runtime.compact.compressed.wasm"
 	rm -f "$previous" "$logs/$pallet".run*.log
 	if [ -e "$output" ]; then cp "$output" "$previous"; fi
 	for attempt in $(seq 1 $((NOISE_RETRIES + 1))); do
 		log="$logs/$pallet.run$attempt.log"
 		# (Called in a `||` list, so `set -e` does not apply here: every failure is explicit.)
 		if ! "$NODE_BIN" benchmark pallet \
-			--runtime "$wasm" \
+			--runtime "$RUNTIME_WASM" \
 			--genesis-builder runtime \
 			--pallet "$pallet" --extrinsic '*' \
 			--steps "$steps" --repeat "$repeat" \

@@ -4,6 +4,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/dpoa-target}"
 export PATH="$HOME/.cargo/bin:$PATH"
 NODE_BIN="$CARGO_TARGET_DIR/release/dpoa-node"
 export NODE_BIN
+# The runtime of that build, which `benchmark pallet` measures.
+RUNTIME_WASM="$CARGO_TARGET_DIR/release/wbuild/dpoa-runtime/dpoa_runtime.compact.compressed.wasm"
 
 # Writes to OUT the dev chain spec of this build with N more registered, funded nodes
 # (scripts/large-spec.py; CREDIT, if given, is their credit), made raw by `dpoa-node raw-spec`:
