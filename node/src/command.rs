@@ -135,8 +135,11 @@ pub fn run() -> sc_cli::Result<()> {
 				BenchmarkCmd::Overhead(cmd) => {
 					let PartialComponents { client, .. } = service::new_partial(&config)?;
 					let ext_builder = RemarkBuilder::new(client.clone());
-					cmd.run_with_extrinsic_builder::<Block, ()>(
+					// The chain spec as this node loads it, so that `--chain dev` measures this
+					// build's runtime, which the builder signs for (its spec version and genesis).
+					cmd.run_with_extrinsic_builder_and_spec::<Block, ()>(
 						Box::new(move |_, _, _| Box::new(ext_builder)),
+						Some(config.chain_spec.cloned_box()),
 					)
 				},
 				BenchmarkCmd::Extrinsic(cmd) => {
