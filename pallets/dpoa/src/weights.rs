@@ -56,19 +56,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 32]`.
 	fn set_authorities(n: u32, ) -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 10_416_000 picoseconds.
-		Weight::from_parts(11_220_906, 0)
-			// Standard error: 1_268
-			.saturating_add(Weight::from_parts(51_567, 0).saturating_mul(n.into()))
+		// Minimum execution time: 10_415_000 picoseconds.
+		Weight::from_parts(11_749_659, 0)
+			// Standard error: 4_248
+			.saturating_add(Weight::from_parts(26_285, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Dpoa::Authorities` (r:1 w:1)
 	/// Proof: `Dpoa::Authorities` (`max_values`: Some(1), `max_size`: Some(1025), added: 1520, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 31]`.
-	fn add_authority(_n: u32, ) -> Weight {
+	fn add_authority(n: u32, ) -> Weight {
 		// Proof size: measured `32 + n * (32 ±0)`, estimated `2510`.
-		// Minimum execution time: 14_391_000 picoseconds.
-		Weight::from_parts(21_106_155, 2510)
+		// Minimum execution time: 14_532_000 picoseconds.
+		Weight::from_parts(15_145_634, 2510)
+			// Standard error: 2_175
+			.saturating_add(Weight::from_parts(49_661, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -77,10 +79,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[2, 32]`.
 	fn remove_authority(n: u32, ) -> Weight {
 		// Proof size: measured `32 + n * (32 ±0)`, estimated `2510`.
-		// Minimum execution time: 14_201_000 picoseconds.
-		Weight::from_parts(14_962_601, 2510)
-			// Standard error: 1_362
-			.saturating_add(Weight::from_parts(34_970, 0).saturating_mul(n.into()))
+		// Minimum execution time: 14_131_000 picoseconds.
+		Weight::from_parts(15_489_255, 2510)
+			// Standard error: 5_997
+			.saturating_add(Weight::from_parts(23_430, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -92,8 +94,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Dpoa::AccumulatedRandomness` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	fn on_initialize() -> Weight {
 		// Proof size: measured `63`, estimated `2510`.
-		// Minimum execution time: 516_826_000 picoseconds.
-		Weight::from_parts(520_460_000, 2510)
+		// Minimum execution time: 522_734_000 picoseconds.
+		Weight::from_parts(528_262_000, 2510)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -102,23 +104,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with ParityDB's database weights (the node's database), for tests and mocks.
 impl WeightInfo for () {
 	fn set_authorities(n: u32, ) -> Weight {
-		Weight::from_parts(11_220_906, 0)
-			.saturating_add(Weight::from_parts(51_567, 0).saturating_mul(n.into()))
+		Weight::from_parts(11_749_659, 0)
+			.saturating_add(Weight::from_parts(26_285, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
-	fn add_authority(_n: u32, ) -> Weight {
-		Weight::from_parts(21_106_155, 2510)
+	fn add_authority(n: u32, ) -> Weight {
+		Weight::from_parts(15_145_634, 2510)
+			.saturating_add(Weight::from_parts(49_661, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn remove_authority(n: u32, ) -> Weight {
-		Weight::from_parts(14_962_601, 2510)
-			.saturating_add(Weight::from_parts(34_970, 0).saturating_mul(n.into()))
+		Weight::from_parts(15_489_255, 2510)
+			.saturating_add(Weight::from_parts(23_430, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn on_initialize() -> Weight {
-		Weight::from_parts(520_460_000, 2510)
+		Weight::from_parts(528_262_000, 2510)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}

@@ -70,10 +70,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 255]`.
 	fn attest(n: u32, ) -> Weight {
 		// Proof size: measured `12600 + n * (96 ±0)`, estimated `28107`.
-		// Minimum execution time: 86_879_000 picoseconds.
-		Weight::from_parts(95_280_772, 28107)
-			// Standard error: 1_014
-			.saturating_add(Weight::from_parts(152_499, 0).saturating_mul(n.into()))
+		// Minimum execution time: 90_464_000 picoseconds.
+		Weight::from_parts(99_166_347, 28107)
+			// Standard error: 726
+			.saturating_add(Weight::from_parts(179_120, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -90,10 +90,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 255]`.
 	fn authorize_attest(n: u32, ) -> Weight {
 		// Proof size: measured `12586 + n * (96 ±0)`, estimated `28107`.
-		// Minimum execution time: 65_237_000 picoseconds.
-		Weight::from_parts(70_822_463, 28107)
-			// Standard error: 540
-			.saturating_add(Weight::from_parts(61_881, 0).saturating_mul(n.into()))
+		// Minimum execution time: 68_592_000 picoseconds.
+		Weight::from_parts(73_028_335, 28107)
+			// Standard error: 441
+			.saturating_add(Weight::from_parts(75_555, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 	}
 	/// Storage: `Finality::Reported` (r:1 w:1)
@@ -137,10 +137,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Verification::ValidatorsTotal` (r:1 w:1)
 	/// Proof: `Verification::ValidatorsTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 256]`.
-	fn report_equivocation(_n: u32, ) -> Weight {
-		// Proof size: measured `4142 + n * (48 ±0)`, estimated `41038`.
-		// Minimum execution time: 300_576_000 picoseconds.
-		Weight::from_parts(338_325_430, 41038)
+	fn report_equivocation(n: u32, ) -> Weight {
+		// Proof size: measured `4141 + n * (48 ±0)`, estimated `41038`.
+		// Minimum execution time: 301_286_000 picoseconds.
+		Weight::from_parts(321_100_454, 41038)
+			// Standard error: 3_269
+			.saturating_add(Weight::from_parts(71_829, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(35_u64))
 			.saturating_add(T::DbWeight::get().writes(26_u64))
 	}
@@ -151,10 +153,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 256]`.
 	fn authorize_report_equivocation(n: u32, ) -> Weight {
 		// Proof size: measured `113 + n * (48 ±0)`, estimated `15767`.
-		// Minimum execution time: 91_655_000 picoseconds.
-		Weight::from_parts(97_431_132, 15767)
-			// Standard error: 682
-			.saturating_add(Weight::from_parts(23_802, 0).saturating_mul(n.into()))
+		// Minimum execution time: 98_395_000 picoseconds.
+		Weight::from_parts(102_507_235, 15767)
+			// Standard error: 492
+			.saturating_add(Weight::from_parts(17_116, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 	}
 	/// Storage: `Finality::Reported` (r:256 w:256)
@@ -172,10 +174,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `r` is `[0, 256]`.
 	fn on_initialize(r: u32, ) -> Weight {
 		// Proof size: measured `174 + r * (45 ±0)`, estimated `5972 + r * (2527 ±0)`.
-		// Minimum execution time: 16_544_000 picoseconds.
-		Weight::from_parts(16_959_295, 5972)
-			// Standard error: 903
-			.saturating_add(Weight::from_parts(1_086_396, 0).saturating_mul(r.into()))
+		// Minimum execution time: 17_085_000 picoseconds.
+		Weight::from_parts(16_594_966, 5972)
+			// Standard error: 928
+			.saturating_add(Weight::from_parts(1_077_467, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -194,8 +196,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Finality::SessionWeight` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn on_finalize() -> Weight {
 		// Proof size: measured `12406`, estimated `15767`.
-		// Minimum execution time: 36_774_000 picoseconds.
-		Weight::from_parts(51_756_000, 15767)
+		// Minimum execution time: 31_787_000 picoseconds.
+		Weight::from_parts(42_904_000, 15767)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -204,29 +206,30 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with ParityDB's database weights (the node's database), for tests and mocks.
 impl WeightInfo for () {
 	fn attest(n: u32, ) -> Weight {
-		Weight::from_parts(95_280_772, 28107)
-			.saturating_add(Weight::from_parts(152_499, 0).saturating_mul(n.into()))
+		Weight::from_parts(99_166_347, 28107)
+			.saturating_add(Weight::from_parts(179_120, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn authorize_attest(n: u32, ) -> Weight {
-		Weight::from_parts(70_822_463, 28107)
-			.saturating_add(Weight::from_parts(61_881, 0).saturating_mul(n.into()))
+		Weight::from_parts(73_028_335, 28107)
+			.saturating_add(Weight::from_parts(75_555, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 	}
-	fn report_equivocation(_n: u32, ) -> Weight {
-		Weight::from_parts(338_325_430, 41038)
+	fn report_equivocation(n: u32, ) -> Weight {
+		Weight::from_parts(321_100_454, 41038)
+			.saturating_add(Weight::from_parts(71_829, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(35_u64))
 			.saturating_add(ParityDbWeight::get().writes(26_u64))
 	}
 	fn authorize_report_equivocation(n: u32, ) -> Weight {
-		Weight::from_parts(97_431_132, 15767)
-			.saturating_add(Weight::from_parts(23_802, 0).saturating_mul(n.into()))
+		Weight::from_parts(102_507_235, 15767)
+			.saturating_add(Weight::from_parts(17_116, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 	}
 	fn on_initialize(r: u32, ) -> Weight {
-		Weight::from_parts(16_959_295, 5972)
-			.saturating_add(Weight::from_parts(1_086_396, 0).saturating_mul(r.into()))
+		Weight::from_parts(16_594_966, 5972)
+			.saturating_add(Weight::from_parts(1_077_467, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
@@ -234,7 +237,7 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2527).saturating_mul(r.into()))
 	}
 	fn on_finalize() -> Weight {
-		Weight::from_parts(51_756_000, 15767)
+		Weight::from_parts(42_904_000, 15767)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}

@@ -4,7 +4,7 @@
 //! (benchmark CLI 64.0.0); do not edit by hand, run `scripts/benchmark.sh`.
 //!
 //! DATE: 2026-12-04, STEPS: `50`, REPEAT: `20`
-//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
+//! HOSTNAME: `vm`, CPU: `AMD EPYC`
 //! WASM-EXECUTION: `Compiled`, DB CACHE: `1024`
 
 // Executed command:
@@ -71,8 +71,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
 	fn propose() -> Weight {
 		// Proof size: measured `790`, estimated `6120`.
-		// Minimum execution time: 46_500_000 picoseconds.
-		Weight::from_parts(52_606_000, 6120)
+		// Minimum execution time: 38_137_000 picoseconds.
+		Weight::from_parts(40_320_000, 6120)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -87,9 +87,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Verification::BatchedPolls` (r:1 w:0)
 	/// Proof: `Verification::BatchedPolls` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn accept() -> Weight {
-		// Proof size: measured `1218`, estimated `20153`.
-		// Minimum execution time: 49_519_000 picoseconds.
-		Weight::from_parts(56_706_000, 20153)
+		// Proof size: measured `977`, estimated `20153`.
+		// Minimum execution time: 38_587_000 picoseconds.
+		Weight::from_parts(40_841_000, 20153)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -112,9 +112,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Market::Contracts` (r:0 w:1)
 	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
 	fn propose_signed() -> Weight {
-		// Proof size: measured `1167`, estimated `20153`.
-		// Minimum execution time: 146_917_000 picoseconds.
-		Weight::from_parts(161_640_000, 20153)
+		// Proof size: measured `926`, estimated `20153`.
+		// Minimum execution time: 116_873_000 picoseconds.
+		Weight::from_parts(134_258_000, 20153)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -137,9 +137,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Market::Contracts` (r:0 w:1)
 	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
 	fn relay_signed() -> Weight {
-		// Proof size: measured `1163`, estimated `20153`.
-		// Minimum execution time: 199_785_000 picoseconds.
-		Weight::from_parts(220_685_000, 20153)
+		// Proof size: measured `922`, estimated `20153`.
+		// Minimum execution time: 158_645_000 picoseconds.
+		Weight::from_parts(179_936_000, 20153)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -163,11 +163,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Contracts` (`max_values`: None, `max_size`: Some(164), added: 2639, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 128]`.
 	fn relay_many(n: u32, ) -> Weight {
-		// Proof size: measured `1188 + n * (195 ±0)`, estimated `3509 + n * (19163 ±0)`.
-		// Minimum execution time: 213_293_000 picoseconds.
-		Weight::from_parts(225_226_000, 3509)
-			// Standard error: 174_417
-			.saturating_add(Weight::from_parts(168_103_068, 0).saturating_mul(n.into()))
+		// Proof size: measured `961 + n * (195 ±0)`, estimated `3509 + n * (19163 ±0)`.
+		// Minimum execution time: 179_365_000 picoseconds.
+		Weight::from_parts(186_406_000, 3509)
+			// Standard error: 152_851
+			.saturating_add(Weight::from_parts(137_847_583, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -180,8 +180,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn reject() -> Weight {
 		// Proof size: measured `385`, estimated `6044`.
-		// Minimum execution time: 35_036_000 picoseconds.
-		Weight::from_parts(40_550_000, 6044)
+		// Minimum execution time: 27_211_000 picoseconds.
+		Weight::from_parts(29_043_000, 6044)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -192,9 +192,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Market::OpenContracts` (r:2 w:2)
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn cancel() -> Weight {
-		// Proof size: measured `708`, estimated `20153`.
-		// Minimum execution time: 47_205_000 picoseconds.
-		Weight::from_parts(57_174_000, 20153)
+		// Proof size: measured `467`, estimated `20153`.
+		// Minimum execution time: 35_542_000 picoseconds.
+		Weight::from_parts(37_776_000, 20153)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -213,9 +213,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Verification::BatchedPolls` (r:1 w:0)
 	/// Proof: `Verification::BatchedPolls` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn report_reading() -> Weight {
-		// Proof size: measured `1830`, estimated `20153`.
-		// Minimum execution time: 65_155_000 picoseconds.
-		Weight::from_parts(78_020_000, 20153)
+		// Proof size: measured `1589`, estimated `20153`.
+		// Minimum execution time: 50_144_000 picoseconds.
+		Weight::from_parts(53_049_000, 20153)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -228,9 +228,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Verification::BatchedPolls` (r:1 w:0)
 	/// Proof: `Verification::BatchedPolls` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn report_readings() -> Weight {
-		// Proof size: measured `589`, estimated `20153`.
-		// Minimum execution time: 45_877_000 picoseconds.
-		Weight::from_parts(55_208_000, 20153)
+		// Proof size: measured `348`, estimated `20153`.
+		// Minimum execution time: 34_962_000 picoseconds.
+		Weight::from_parts(37_365_000, 20153)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -243,9 +243,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Verification::BatchedPolls` (r:1 w:0)
 	/// Proof: `Verification::BatchedPolls` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn close_readings() -> Weight {
-		// Proof size: measured `589`, estimated `20153`.
-		// Minimum execution time: 42_614_000 picoseconds.
-		Weight::from_parts(53_242_000, 20153)
+		// Proof size: measured `348`, estimated `20153`.
+		// Minimum execution time: 32_508_000 picoseconds.
+		Weight::from_parts(34_752_000, 20153)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -298,9 +298,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Market::OpenContracts` (r:2 w:2)
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn settle() -> Weight {
-		// Proof size: measured `6107`, estimated `41038`.
-		// Minimum execution time: 680_963_000 picoseconds.
-		Weight::from_parts(770_342_000, 41038)
+		// Proof size: measured `5866`, estimated `41038`.
+		// Minimum execution time: 609_943_000 picoseconds.
+		Weight::from_parts(629_823_000, 41038)
 			.saturating_add(T::DbWeight::get().reads(51_u64))
 			.saturating_add(T::DbWeight::get().writes(36_u64))
 	}
@@ -360,11 +360,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 512]`.
 	fn on_initialize_settle(n: u32, ) -> Weight {
-		// Proof size: measured `14526 + n * (1422 ±0)`, estimated `32640 + n * (5206 ±0)`.
-		// Minimum execution time: 13_246_000 picoseconds.
-		Weight::from_parts(13_725_000, 32640)
-			// Standard error: 4_887_980
-			.saturating_add(Weight::from_parts(727_765_028, 0).saturating_mul(n.into()))
+		// Proof size: measured `14285 + n * (1422 ±0)`, estimated `32640 + n * (5206 ±0)`.
+		// Minimum execution time: 10_516_000 picoseconds.
+		Weight::from_parts(10_766_000, 32640)
+			// Standard error: 549_610
+			.saturating_add(Weight::from_parts(607_277_442, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(30_u64))
 			.saturating_add(T::DbWeight::get().reads((21_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(20_u64))
@@ -397,11 +397,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenContracts` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 512]`.
 	fn on_initialize_settle_plain(n: u32, ) -> Weight {
-		// Proof size: measured `9769 + n * (823 ±0)`, estimated `21525 + n * (5206 ±1)`.
-		// Minimum execution time: 17_289_000 picoseconds.
-		Weight::from_parts(17_764_000, 21525)
-			// Standard error: 979_449
-			.saturating_add(Weight::from_parts(276_822_089, 0).saturating_mul(n.into()))
+		// Proof size: measured `9769 + n * (823 ±0)`, estimated `21525 + n * (5206 ±0)`.
+		// Minimum execution time: 10_475_000 picoseconds.
+		Weight::from_parts(10_866_000, 21525)
+			// Standard error: 401_928
+			.saturating_add(Weight::from_parts(230_912_615, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -420,8 +420,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Offers` (`max_values`: None, `max_size`: Some(82), added: 2557, mode: `MaxEncodedLen`)
 	fn post_offer() -> Weight {
 		// Proof size: measured `1237`, estimated `3991`.
-		// Minimum execution time: 42_352_000 picoseconds.
-		Weight::from_parts(49_003_000, 3991)
+		// Minimum execution time: 33_279_000 picoseconds.
+		Weight::from_parts(36_124_000, 3991)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -433,8 +433,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::OpenOffers` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn cancel_offer() -> Weight {
 		// Proof size: measured `803`, estimated `3991`.
-		// Minimum execution time: 32_186_000 picoseconds.
-		Weight::from_parts(36_446_000, 3991)
+		// Minimum execution time: 24_757_000 picoseconds.
+		Weight::from_parts(26_720_000, 3991)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -451,10 +451,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 64]`.
 	fn on_initialize_expire(n: u32, ) -> Weight {
 		// Proof size: measured `149 + n * (138 ±0)`, estimated `11671 + n * (2557 ±0)`.
-		// Minimum execution time: 9_043_000 picoseconds.
-		Weight::from_parts(25_281_762, 11671)
-			// Standard error: 41_070
-			.saturating_add(Weight::from_parts(15_264_252, 0).saturating_mul(n.into()))
+		// Minimum execution time: 7_451_000 picoseconds.
+		Weight::from_parts(8_670_587, 11671)
+			// Standard error: 44_816
+			.saturating_add(Weight::from_parts(13_563_144, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -466,28 +466,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with ParityDB's database weights (the node's database), for tests and mocks.
 impl WeightInfo for () {
 	fn propose() -> Weight {
-		Weight::from_parts(52_606_000, 6120)
+		Weight::from_parts(40_320_000, 6120)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn accept() -> Weight {
-		Weight::from_parts(56_706_000, 20153)
+		Weight::from_parts(40_841_000, 20153)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn propose_signed() -> Weight {
-		Weight::from_parts(161_640_000, 20153)
+		Weight::from_parts(134_258_000, 20153)
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn relay_signed() -> Weight {
-		Weight::from_parts(220_685_000, 20153)
+		Weight::from_parts(179_936_000, 20153)
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn relay_many(n: u32, ) -> Weight {
-		Weight::from_parts(225_226_000, 3509)
-			.saturating_add(Weight::from_parts(168_103_068, 0).saturating_mul(n.into()))
+		Weight::from_parts(186_406_000, 3509)
+			.saturating_add(Weight::from_parts(137_847_583, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
@@ -495,38 +495,38 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 19163).saturating_mul(n.into()))
 	}
 	fn reject() -> Weight {
-		Weight::from_parts(40_550_000, 6044)
+		Weight::from_parts(29_043_000, 6044)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn cancel() -> Weight {
-		Weight::from_parts(57_174_000, 20153)
+		Weight::from_parts(37_776_000, 20153)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn report_reading() -> Weight {
-		Weight::from_parts(78_020_000, 20153)
+		Weight::from_parts(53_049_000, 20153)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn report_readings() -> Weight {
-		Weight::from_parts(55_208_000, 20153)
+		Weight::from_parts(37_365_000, 20153)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn close_readings() -> Weight {
-		Weight::from_parts(53_242_000, 20153)
+		Weight::from_parts(34_752_000, 20153)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn settle() -> Weight {
-		Weight::from_parts(770_342_000, 41038)
+		Weight::from_parts(629_823_000, 41038)
 			.saturating_add(ParityDbWeight::get().reads(51_u64))
 			.saturating_add(ParityDbWeight::get().writes(36_u64))
 	}
 	fn on_initialize_settle(n: u32, ) -> Weight {
-		Weight::from_parts(13_725_000, 32640)
-			.saturating_add(Weight::from_parts(727_765_028, 0).saturating_mul(n.into()))
+		Weight::from_parts(10_766_000, 32640)
+			.saturating_add(Weight::from_parts(607_277_442, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(30_u64))
 			.saturating_add(ParityDbWeight::get().reads((21_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(20_u64))
@@ -534,8 +534,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(n.into()))
 	}
 	fn on_initialize_settle_plain(n: u32, ) -> Weight {
-		Weight::from_parts(17_764_000, 21525)
-			.saturating_add(Weight::from_parts(276_822_089, 0).saturating_mul(n.into()))
+		Weight::from_parts(10_866_000, 21525)
+			.saturating_add(Weight::from_parts(230_912_615, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().reads((9_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
@@ -543,18 +543,18 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(n.into()))
 	}
 	fn post_offer() -> Weight {
-		Weight::from_parts(49_003_000, 3991)
+		Weight::from_parts(36_124_000, 3991)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn cancel_offer() -> Weight {
-		Weight::from_parts(36_446_000, 3991)
+		Weight::from_parts(26_720_000, 3991)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn on_initialize_expire(n: u32, ) -> Weight {
-		Weight::from_parts(25_281_762, 11671)
-			.saturating_add(Weight::from_parts(15_264_252, 0).saturating_mul(n.into()))
+		Weight::from_parts(8_670_587, 11671)
+			.saturating_add(Weight::from_parts(13_563_144, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))

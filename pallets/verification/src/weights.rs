@@ -69,16 +69,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Params` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn set_params() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 5_449_000 picoseconds.
-		Weight::from_parts(6_430_000, 0)
+		// Minimum execution time: 5_458_000 picoseconds.
+		Weight::from_parts(6_379_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Verification::BatchedPolls` (r:0 w:1)
 	/// Proof: `Verification::BatchedPolls` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn set_batched_polls() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 5_287_000 picoseconds.
-		Weight::from_parts(6_270_000, 0)
+		// Minimum execution time: 5_298_000 picoseconds.
+		Weight::from_parts(6_119_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Verification::Polls` (r:1 w:1)
@@ -89,8 +89,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::BatchedPolls` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn open_single() -> Weight {
 		// Proof size: measured `40`, estimated `20153`.
-		// Minimum execution time: 12_949_000 picoseconds.
-		Weight::from_parts(14_281_000, 20153)
+		// Minimum execution time: 12_899_000 picoseconds.
+		Weight::from_parts(14_071_000, 20153)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -104,8 +104,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::BatchSubjects` (`max_values`: None, `max_size`: None, mode: `Measured`)
 	fn open_batched() -> Weight {
 		// Proof size: measured `40`, estimated `20153`.
-		// Minimum execution time: 19_008_000 picoseconds.
-		Weight::from_parts(20_741_000, 20153)
+		// Minimum execution time: 19_018_000 picoseconds.
+		Weight::from_parts(20_530_000, 20153)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -113,8 +113,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Draw` (`max_values`: Some(1), `max_size`: Some(12342), added: 12837, mode: `MaxEncodedLen`)
 	fn on_initialize_idle() -> Weight {
 		// Proof size: measured `0`, estimated `13827`.
-		// Minimum execution time: 711_000 picoseconds.
-		Weight::from_parts(871_000, 13827)
+		// Minimum execution time: 721_000 picoseconds.
+		Weight::from_parts(891_000, 13827)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 	}
 	/// Storage: `Verification::Draw` (r:1 w:1)
@@ -132,10 +132,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[0, 64]`.
 	fn on_initialize_draw(s: u32, ) -> Weight {
 		// Proof size: measured `1647 + s * (1017 ±0)`, estimated `201230 + s * (23988 ±0)`.
-		// Minimum execution time: 200_000 picoseconds.
-		Weight::from_parts(59_102_163, 201230)
-			// Standard error: 411_679
-			.saturating_add(Weight::from_parts(103_923_133, 0).saturating_mul(s.into()))
+		// Minimum execution time: 210_000 picoseconds.
+		Weight::from_parts(87_701_227, 201230)
+			// Standard error: 415_881
+			.saturating_add(Weight::from_parts(99_988_646, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads((13_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
 			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(s.into())))
@@ -164,10 +164,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 256]`.
 	fn vote(v: u32, ) -> Weight {
 		// Proof size: measured `965 + v * (97 ±0)`, estimated `20153 + v * (97 ±0)`.
-		// Minimum execution time: 228_298_000 picoseconds.
-		Weight::from_parts(255_578_733, 20153)
-			// Standard error: 7_773
-			.saturating_add(Weight::from_parts(560_382, 0).saturating_mul(v.into()))
+		// Minimum execution time: 225_714_000 picoseconds.
+		Weight::from_parts(225_527_271, 20153)
+			// Standard error: 2_139
+			.saturating_add(Weight::from_parts(344_850, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 97).saturating_mul(v.into()))
@@ -203,10 +203,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[0, 64]`.
 	fn on_initialize_refresh(s: u32, ) -> Weight {
 		// Proof size: measured `29280 + s * (506 ±0)`, estimated `104497 + s * (15381 ±0)`.
-		// Minimum execution time: 18_808_000 picoseconds.
-		Weight::from_parts(94_196_967, 104497)
-			// Standard error: 473_086
-			.saturating_add(Weight::from_parts(93_420_599, 0).saturating_mul(s.into()))
+		// Minimum execution time: 18_948_000 picoseconds.
+		Weight::from_parts(109_078_769, 104497)
+			// Standard error: 368_117
+			.saturating_add(Weight::from_parts(89_740_081, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(33_u64))
 			.saturating_add(T::DbWeight::get().reads((12_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(29_u64))
@@ -224,10 +224,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[2, 256]`.
 	fn vote_open(v: u32, ) -> Weight {
 		// Proof size: measured `197 + v * (80 ±0)`, estimated `20153`.
-		// Minimum execution time: 28_071_000 picoseconds.
-		Weight::from_parts(31_793_168, 20153)
-			// Standard error: 1_130
-			.saturating_add(Weight::from_parts(104_069, 0).saturating_mul(v.into()))
+		// Minimum execution time: 27_851_000 picoseconds.
+		Weight::from_parts(31_132_879, 20153)
+			// Standard error: 604
+			.saturating_add(Weight::from_parts(88_715, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -250,10 +250,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_delivery(v: u32, ) -> Weight {
 		// Proof size: measured `8663 + v * (113 ±0)`, estimated `22352`.
-		// Minimum execution time: 53_900_000 picoseconds.
-		Weight::from_parts(51_500_339, 22352)
-			// Standard error: 2_572
-			.saturating_add(Weight::from_parts(375_924, 0).saturating_mul(v.into()))
+		// Minimum execution time: 55_102_000 picoseconds.
+		Weight::from_parts(51_927_007, 22352)
+			// Standard error: 2_412
+			.saturating_add(Weight::from_parts(382_997, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -279,11 +279,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Judgements` (`max_values`: Some(1), `max_size`: Some(1282), added: 1777, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_many(v: u32, ) -> Weight {
-		// Proof size: measured `29631 + v * (97 ±0)`, estimated `1227422 + v * (100 ±1)`.
-		// Minimum execution time: 13_745_865_000 picoseconds.
-		Weight::from_parts(14_178_693_371, 1227422)
-			// Standard error: 2_662_992
-			.saturating_add(Weight::from_parts(19_827_702, 0).saturating_mul(v.into()))
+		// Proof size: measured `29631 + v * (97 ±0)`, estimated `1227422 + v * (100 ±0)`.
+		// Minimum execution time: 13_071_566_000 picoseconds.
+		Weight::from_parts(12_985_152_650, 1227422)
+			// Standard error: 515_133
+			.saturating_add(Weight::from_parts(14_940_249, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(391_u64))
 			.saturating_add(T::DbWeight::get().writes(386_u64))
 			.saturating_add(Weight::from_parts(0, 100).saturating_mul(v.into()))
@@ -307,10 +307,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_many_delivery(v: u32, ) -> Weight {
 		// Proof size: measured `23391 + v * (113 ±0)`, estimated `1227422`.
-		// Minimum execution time: 1_773_386_000 picoseconds.
-		Weight::from_parts(1_814_489_978, 1227422)
-			// Standard error: 939_407
-			.saturating_add(Weight::from_parts(15_479_604, 0).saturating_mul(v.into()))
+		// Minimum execution time: 1_644_735_000 picoseconds.
+		Weight::from_parts(1_213_006_764, 1227422)
+			// Standard error: 387_222
+			.saturating_add(Weight::from_parts(14_706_852, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(135_u64))
 			.saturating_add(T::DbWeight::get().writes(131_u64))
 	}
@@ -325,10 +325,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[2, 256]`.
 	fn vote_many_open(v: u32, ) -> Weight {
 		// Proof size: measured `4028 + v * (80 ±0)`, estimated `1227422`.
-		// Minimum execution time: 802_369_000 picoseconds.
-		Weight::from_parts(971_781_857, 1227422)
-			// Standard error: 143_576
-			.saturating_add(Weight::from_parts(1_427_925, 0).saturating_mul(v.into()))
+		// Minimum execution time: 721_688_000 picoseconds.
+		Weight::from_parts(769_156_454, 1227422)
+			// Standard error: 27_838
+			.saturating_add(Weight::from_parts(1_739_588, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(67_u64))
 			.saturating_add(T::DbWeight::get().writes(64_u64))
 	}
@@ -359,10 +359,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 256]`.
 	fn decide(v: u32, ) -> Weight {
 		// Proof size: measured `1786 + v * (177 ±0)`, estimated `20153 + v * (2543 ±0)`.
-		// Minimum execution time: 246_955_000 picoseconds.
-		Weight::from_parts(228_713_241, 20153)
-			// Standard error: 55_596
-			.saturating_add(Weight::from_parts(9_842_093, 0).saturating_mul(v.into()))
+		// Minimum execution time: 242_449_000 picoseconds.
+		Weight::from_parts(205_503_231, 20153)
+			// Standard error: 16_032
+			.saturating_add(Weight::from_parts(8_788_659, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
@@ -385,12 +385,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[2, 256]`.
 	fn vote_batch_open(p: u32, v: u32, ) -> Weight {
 		// Proof size: measured `164 + p * (8 ±0) + v * (132 ±0)`, estimated `25006 + p * (8 ±0) + v * (132 ±0)`.
-		// Minimum execution time: 178_214_000 picoseconds.
-		Weight::from_parts(156_373_756, 25006)
-			// Standard error: 46_173
-			.saturating_add(Weight::from_parts(286_661, 0).saturating_mul(p.into()))
-			// Standard error: 92_846
-			.saturating_add(Weight::from_parts(103_126, 0).saturating_mul(v.into()))
+		// Minimum execution time: 146_517_000 picoseconds.
+		Weight::from_parts(94_938_593, 25006)
+			// Standard error: 25_044
+			.saturating_add(Weight::from_parts(252_034, 0).saturating_mul(p.into()))
+			// Standard error: 50_360
+			.saturating_add(Weight::from_parts(282_207, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(Weight::from_parts(0, 8).saturating_mul(p.into()))
@@ -426,12 +426,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_batch(p: u32, v: u32, ) -> Weight {
 		// Proof size: measured `0 + p * (533 ±0) + v * (284 ±0)`, estimated `26272 + p * (19163 ±0) + v * (3137 ±23)`.
-		// Minimum execution time: 436_026_000 picoseconds.
-		Weight::from_parts(437_347_000, 26272)
-			// Standard error: 1_978_990
-			.saturating_add(Weight::from_parts(236_363_995, 0).saturating_mul(p.into()))
-			// Standard error: 3_957_850
-			.saturating_add(Weight::from_parts(1_774_530, 0).saturating_mul(v.into()))
+		// Minimum execution time: 359_852_000 picoseconds.
+		Weight::from_parts(361_295_000, 26272)
+			// Standard error: 784_472
+			.saturating_add(Weight::from_parts(234_367_979, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(16_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
@@ -465,12 +463,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_batch_delivery(p: u32, v: u32, ) -> Weight {
 		// Proof size: measured `0 + p * (1676 ±0) + v * (3015 ±0)`, estimated `42646 + p * (19163 ±0) + v * (3740 ±3)`.
-		// Minimum execution time: 1_147_810_000 picoseconds.
-		Weight::from_parts(1_195_320_000, 42646)
-			// Standard error: 372_315
-			.saturating_add(Weight::from_parts(30_786_551, 0).saturating_mul(p.into()))
-			// Standard error: 744_606
-			.saturating_add(Weight::from_parts(1_971_659, 0).saturating_mul(v.into()))
+		// Minimum execution time: 1_274_147_000 picoseconds.
+		Weight::from_parts(1_281_748_000, 42646)
+			// Standard error: 367_433
+			.saturating_add(Weight::from_parts(29_828_858, 0).saturating_mul(p.into()))
+			// Standard error: 734_841
+			.saturating_add(Weight::from_parts(2_851_473, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -507,13 +505,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 512]`.
 	/// The range of component `v` is `[2, 256]`.
 	fn vote_batch_agreed(p: u32, v: u32, ) -> Weight {
-		// Proof size: measured `0 + p * (766 ±0) + v * (685 ±0)`, estimated `300335 + p * (19163 ±25) + v * (6639 ±78)`.
-		// Minimum execution time: 103_774_000 picoseconds.
-		Weight::from_parts(105_256_000, 300335)
-			// Standard error: 1_579_042
-			.saturating_add(Weight::from_parts(250_166_298, 0).saturating_mul(p.into()))
-			// Standard error: 3_157_157
-			.saturating_add(Weight::from_parts(1_548_970, 0).saturating_mul(v.into()))
+		// Proof size: measured `0 + p * (766 ±0) + v * (685 ±0)`, estimated `300335 + p * (19163 ±31) + v * (6639 ±63)`.
+		// Minimum execution time: 114_560_000 picoseconds.
+		Weight::from_parts(115_591_000, 300335)
+			// Standard error: 1_360_192
+			.saturating_add(Weight::from_parts(238_442_874, 0).saturating_mul(p.into()))
+			// Standard error: 2_719_586
+			.saturating_add(Weight::from_parts(8_205_910, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
@@ -548,13 +546,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 512]`.
 	/// The range of component `v` is `[2, 256]`.
 	fn vote_batch_agreed_delivery(p: u32, v: u32, ) -> Weight {
-		// Proof size: measured `0 + p * (4571 ±0) + v * (8877 ±0)`, estimated `151413 + p * (19163 ±25) + v * (10249 ±484)`.
-		// Minimum execution time: 1_080_290_000 picoseconds.
-		Weight::from_parts(1_112_297_000, 151413)
-			// Standard error: 995_128
-			.saturating_add(Weight::from_parts(38_708_639, 0).saturating_mul(p.into()))
-			// Standard error: 1_989_673
-			.saturating_add(Weight::from_parts(13_637_513, 0).saturating_mul(v.into()))
+		// Proof size: measured `0 + p * (4571 ±0) + v * (8877 ±0)`, estimated `151413 + p * (19163 ±0) + v * (10249 ±782)`.
+		// Minimum execution time: 1_107_670_000 picoseconds.
+		Weight::from_parts(1_139_167_000, 151413)
+			// Standard error: 994_501
+			.saturating_add(Weight::from_parts(32_672_398, 0).saturating_mul(p.into()))
+			// Standard error: 1_988_417
+			.saturating_add(Weight::from_parts(17_482_215, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(135_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
@@ -597,13 +595,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 512]`.
 	/// The range of component `v` is `[1, 256]`.
 	fn decide_batch(p: u32, v: u32, ) -> Weight {
-		// Proof size: measured `0 + p * (742 ±0) + v * (816 ±0)`, estimated `47534 + p * (19163 ±0) + v * (9379 ±978)`.
-		// Minimum execution time: 2_572_770_000 picoseconds.
-		Weight::from_parts(2_791_033_000, 47534)
-			// Standard error: 1_545_010
-			.saturating_add(Weight::from_parts(233_977_013, 0).saturating_mul(p.into()))
-			// Standard error: 3_089_919
-			.saturating_add(Weight::from_parts(19_977_814, 0).saturating_mul(v.into()))
+		// Proof size: measured `0 + p * (742 ±0) + v * (816 ±0)`, estimated `47534 + p * (19163 ±34) + v * (9379 ±69)`.
+		// Minimum execution time: 2_648_752_000 picoseconds.
+		Weight::from_parts(2_700_078_000, 47534)
+			// Standard error: 1_722_189
+			.saturating_add(Weight::from_parts(226_499_786, 0).saturating_mul(p.into()))
+			// Standard error: 3_444_265
+			.saturating_add(Weight::from_parts(24_746_711, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(273_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
@@ -618,45 +616,45 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with ParityDB's database weights (the node's database), for tests and mocks.
 impl WeightInfo for () {
 	fn set_params() -> Weight {
-		Weight::from_parts(6_430_000, 0)
+		Weight::from_parts(6_379_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_batched_polls() -> Weight {
-		Weight::from_parts(6_270_000, 0)
+		Weight::from_parts(6_119_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn open_single() -> Weight {
-		Weight::from_parts(14_281_000, 20153)
+		Weight::from_parts(14_071_000, 20153)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn open_batched() -> Weight {
-		Weight::from_parts(20_741_000, 20153)
+		Weight::from_parts(20_530_000, 20153)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn on_initialize_idle() -> Weight {
-		Weight::from_parts(871_000, 13827)
+		Weight::from_parts(891_000, 13827)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 	}
 	fn on_initialize_draw(s: u32, ) -> Weight {
-		Weight::from_parts(59_102_163, 201230)
-			.saturating_add(Weight::from_parts(103_923_133, 0).saturating_mul(s.into()))
+		Weight::from_parts(87_701_227, 201230)
+			.saturating_add(Weight::from_parts(99_988_646, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads((13_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(12_u64))
 			.saturating_add(ParityDbWeight::get().writes((7_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 23988).saturating_mul(s.into()))
 	}
 	fn vote(v: u32, ) -> Weight {
-		Weight::from_parts(255_578_733, 20153)
-			.saturating_add(Weight::from_parts(560_382, 0).saturating_mul(v.into()))
+		Weight::from_parts(225_527_271, 20153)
+			.saturating_add(Weight::from_parts(344_850, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(13_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 97).saturating_mul(v.into()))
 	}
 	fn on_initialize_refresh(s: u32, ) -> Weight {
-		Weight::from_parts(94_196_967, 104497)
-			.saturating_add(Weight::from_parts(93_420_599, 0).saturating_mul(s.into()))
+		Weight::from_parts(109_078_769, 104497)
+			.saturating_add(Weight::from_parts(89_740_081, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(33_u64))
 			.saturating_add(ParityDbWeight::get().reads((12_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(29_u64))
@@ -664,39 +662,39 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 15381).saturating_mul(s.into()))
 	}
 	fn vote_open(v: u32, ) -> Weight {
-		Weight::from_parts(31_793_168, 20153)
-			.saturating_add(Weight::from_parts(104_069, 0).saturating_mul(v.into()))
+		Weight::from_parts(31_132_879, 20153)
+			.saturating_add(Weight::from_parts(88_715, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn vote_delivery(v: u32, ) -> Weight {
-		Weight::from_parts(51_500_339, 22352)
-			.saturating_add(Weight::from_parts(375_924, 0).saturating_mul(v.into()))
+		Weight::from_parts(51_927_007, 22352)
+			.saturating_add(Weight::from_parts(382_997, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn vote_many(v: u32, ) -> Weight {
-		Weight::from_parts(14_178_693_371, 1227422)
-			.saturating_add(Weight::from_parts(19_827_702, 0).saturating_mul(v.into()))
+		Weight::from_parts(12_985_152_650, 1227422)
+			.saturating_add(Weight::from_parts(14_940_249, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(391_u64))
 			.saturating_add(ParityDbWeight::get().writes(386_u64))
 			.saturating_add(Weight::from_parts(0, 100).saturating_mul(v.into()))
 	}
 	fn vote_many_delivery(v: u32, ) -> Weight {
-		Weight::from_parts(1_814_489_978, 1227422)
-			.saturating_add(Weight::from_parts(15_479_604, 0).saturating_mul(v.into()))
+		Weight::from_parts(1_213_006_764, 1227422)
+			.saturating_add(Weight::from_parts(14_706_852, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(135_u64))
 			.saturating_add(ParityDbWeight::get().writes(131_u64))
 	}
 	fn vote_many_open(v: u32, ) -> Weight {
-		Weight::from_parts(971_781_857, 1227422)
-			.saturating_add(Weight::from_parts(1_427_925, 0).saturating_mul(v.into()))
+		Weight::from_parts(769_156_454, 1227422)
+			.saturating_add(Weight::from_parts(1_739_588, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(67_u64))
 			.saturating_add(ParityDbWeight::get().writes(64_u64))
 	}
 	fn decide(v: u32, ) -> Weight {
-		Weight::from_parts(228_713_241, 20153)
-			.saturating_add(Weight::from_parts(9_842_093, 0).saturating_mul(v.into()))
+		Weight::from_parts(205_503_231, 20153)
+			.saturating_add(Weight::from_parts(8_788_659, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(14_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().writes(9_u64))
@@ -704,18 +702,17 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(v.into()))
 	}
 	fn vote_batch_open(p: u32, v: u32, ) -> Weight {
-		Weight::from_parts(156_373_756, 25006)
-			.saturating_add(Weight::from_parts(286_661, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(103_126, 0).saturating_mul(v.into()))
+		Weight::from_parts(94_938_593, 25006)
+			.saturating_add(Weight::from_parts(252_034, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(282_207, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 			.saturating_add(Weight::from_parts(0, 8).saturating_mul(p.into()))
 			.saturating_add(Weight::from_parts(0, 132).saturating_mul(v.into()))
 	}
 	fn vote_batch(p: u32, v: u32, ) -> Weight {
-		Weight::from_parts(437_347_000, 26272)
-			.saturating_add(Weight::from_parts(236_363_995, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(1_774_530, 0).saturating_mul(v.into()))
+		Weight::from_parts(361_295_000, 26272)
+			.saturating_add(Weight::from_parts(234_367_979, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(16_u64))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(12_u64))
@@ -724,9 +721,9 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3137).saturating_mul(v.into()))
 	}
 	fn vote_batch_delivery(p: u32, v: u32, ) -> Weight {
-		Weight::from_parts(1_195_320_000, 42646)
-			.saturating_add(Weight::from_parts(30_786_551, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(1_971_659, 0).saturating_mul(v.into()))
+		Weight::from_parts(1_281_748_000, 42646)
+			.saturating_add(Weight::from_parts(29_828_858, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(2_851_473, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
@@ -735,9 +732,9 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3740).saturating_mul(v.into()))
 	}
 	fn vote_batch_agreed(p: u32, v: u32, ) -> Weight {
-		Weight::from_parts(105_256_000, 300335)
-			.saturating_add(Weight::from_parts(250_166_298, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(1_548_970, 0).saturating_mul(v.into()))
+		Weight::from_parts(115_591_000, 300335)
+			.saturating_add(Weight::from_parts(238_442_874, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(8_205_910, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
@@ -748,9 +745,9 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 6639).saturating_mul(v.into()))
 	}
 	fn vote_batch_agreed_delivery(p: u32, v: u32, ) -> Weight {
-		Weight::from_parts(1_112_297_000, 151413)
-			.saturating_add(Weight::from_parts(38_708_639, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(13_637_513, 0).saturating_mul(v.into()))
+		Weight::from_parts(1_139_167_000, 151413)
+			.saturating_add(Weight::from_parts(32_672_398, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(17_482_215, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(135_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
@@ -761,9 +758,9 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 10249).saturating_mul(v.into()))
 	}
 	fn decide_batch(p: u32, v: u32, ) -> Weight {
-		Weight::from_parts(2_791_033_000, 47534)
-			.saturating_add(Weight::from_parts(233_977_013, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(19_977_814, 0).saturating_mul(v.into()))
+		Weight::from_parts(2_700_078_000, 47534)
+			.saturating_add(Weight::from_parts(226_499_786, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(24_746_711, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(273_u64))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))

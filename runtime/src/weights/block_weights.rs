@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
-//! DATE: 2026-12-03 (Y/M/D)
-//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
+//! DATE: 2026-12-04 (Y/M/D)
+//! HOSTNAME: `vm`, CPU: `AMD EPYC`
 //!
 //! SHORT-NAME: `block`, LONG-NAME: `BlockExecution`, RUNTIME: `dpoa-energy`
 //! WARMUPS: `10`, REPEAT: `100`
@@ -14,7 +14,7 @@
 //   benchmark
 //   overhead
 //   --chain
-//   chain-specs/dev.json
+//   dev
 //   --weight-path
 //   runtime/src/weights
 //   --header
@@ -28,17 +28,17 @@ parameter_types! {
 	/// Calculated by multiplying the *Average* with `1.0` and adding `0`.
 	///
 	/// Stats nanoseconds:
-	///   Min, Max: 212_382, 411_878
-	///   Average:  290_133
-	///   Median:   283_687
-	///   Std-Dev:  37584.47
+	///   Min, Max: 201_739, 796_049
+	///   Average:  229_990
+	///   Median:   211_353
+	///   Std-Dev:  61869.04
 	///
 	/// Percentiles nanoseconds:
-	///   99th: 371_108
-	///   95th: 355_679
-	///   75th: 313_456
+	///   99th: 306_424
+	///   95th: 269_949
+	///   75th: 244_091
 	pub const BlockExecutionWeight: Weight =
-		Weight::from_parts(WEIGHT_REF_TIME_PER_NANOS.saturating_mul(290_133), 0);
+		Weight::from_parts(WEIGHT_REF_TIME_PER_NANOS.saturating_mul(229_990), 0);
 }
 
 #[cfg(test)]

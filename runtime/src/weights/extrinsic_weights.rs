@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
-//! DATE: 2026-12-03 (Y/M/D)
-//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
+//! DATE: 2026-12-04 (Y/M/D)
+//! HOSTNAME: `vm`, CPU: `AMD EPYC`
 //!
 //! SHORT-NAME: `extrinsic`, LONG-NAME: `ExtrinsicBase`, RUNTIME: `dpoa-energy`
 //! WARMUPS: `10`, REPEAT: `100`
@@ -14,7 +14,7 @@
 //   benchmark
 //   overhead
 //   --chain
-//   chain-specs/dev.json
+//   dev
 //   --weight-path
 //   runtime/src/weights
 //   --header
@@ -28,17 +28,17 @@ parameter_types! {
 	/// Calculated by multiplying the *Average* with `1.0` and adding `0`.
 	///
 	/// Stats nanoseconds:
-	///   Min, Max: 124_313, 200_219
-	///   Average:  141_297
-	///   Median:   134_509
-	///   Std-Dev:  18341.88
+	///   Min, Max: 109_505, 130_061
+	///   Average:  113_455
+	///   Median:   112_556
+	///   Std-Dev:  3518.41
 	///
 	/// Percentiles nanoseconds:
-	///   99th: 199_636
-	///   95th: 193_103
-	///   75th: 141_686
+	///   99th: 127_445
+	///   95th: 121_248
+	///   75th: 113_818
 	pub const ExtrinsicBaseWeight: Weight =
-		Weight::from_parts(WEIGHT_REF_TIME_PER_NANOS.saturating_mul(141_297), 0);
+		Weight::from_parts(WEIGHT_REF_TIME_PER_NANOS.saturating_mul(113_455), 0);
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
-//! DATE: 2026-12-03 (Y/M/D)
-//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
+//! DATE: 2026-12-04 (Y/M/D)
+//! HOSTNAME: `vm`, CPU: `AMD EPYC`
 //!
 //! DATABASE: `ParityDb`, RUNTIME: `DPoA Energy Development (100000 extra nodes)`
 //! BLOCK-NUM: `Number(0)`
@@ -16,9 +16,9 @@
 //   benchmark
 //   storage
 //   --chain
-//   /tmp/dpoa-bench-storage.oEEPZg/spec.json
+//   /tmp/dpoa-bench-storage.G7iKcv/spec.json
 //   --base-path
-//   /tmp/dpoa-bench-storage.oEEPZg/db
+//   /tmp/dpoa-bench-storage.G7iKcv/db
 //   --database
 //   paritydb
 //   --state-version
@@ -48,31 +48,31 @@ pub mod constants {
 			// Calculated by multiplying the *Average* of all values with `1.1` and adding `0`.
 			//
 			// Stats nanoseconds:
-			//   Min, Max: 1_083, 3_027_379
-			//   Average:  7_129
-			//   Median:   6_543
-			//   Std-Dev:  5928.06
+			//   Min, Max: 992, 2_114_311
+			//   Average:  8_285
+			//   Median:   7_201
+			//   Std-Dev:  9808.8
 			//
 			// Percentiles nanoseconds:
-			//   99th: 19_366
-			//   95th: 9_200
-			//   75th: 7_224
-			read: 7_842 * constants::WEIGHT_REF_TIME_PER_NANOS,
+			//   99th: 33_780
+			//   95th: 10_956
+			//   75th: 8_263
+			read: 9_114 * constants::WEIGHT_REF_TIME_PER_NANOS,
 
 			// Time to write one storage item.
 			// Calculated by multiplying the *Average* of all values with `1.1` and adding `0`.
 			//
 			// Stats nanoseconds:
-			//   Min, Max: 17_744, 129_931
-			//   Average:  28_422
-			//   Median:   26_174
-			//   Std-Dev:  8306.94
+			//   Min, Max: 14_821, 136_624
+			//   Average:  27_926
+			//   Median:   26_843
+			//   Std-Dev:  7448.33
 			//
 			// Percentiles nanoseconds:
-			//   99th: 56_549
-			//   95th: 37_141
-			//   75th: 31_864
-			write: 31_265 * constants::WEIGHT_REF_TIME_PER_NANOS,
+			//   99th: 53_267
+			//   95th: 35_710
+			//   75th: 29_086
+			write: 30_719 * constants::WEIGHT_REF_TIME_PER_NANOS,
 		};
 	}
 
