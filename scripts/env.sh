@@ -2,7 +2,8 @@
 # new clone reuses the build (a cold build of the node takes most of an hour on 2 cores).
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/dpoa-target}"
 export PATH="$HOME/.cargo/bin:$PATH"
-NODE_BIN="$CARGO_TARGET_DIR/release/dpoa-node"
+# The node of that build, unless NODE_BIN names another (the tests give the one cargo built them).
+NODE_BIN="${NODE_BIN:-$CARGO_TARGET_DIR/release/dpoa-node}"
 export NODE_BIN
 # The runtime of that build, which `benchmark pallet` measures.
 RUNTIME_WASM="$CARGO_TARGET_DIR/release/wbuild/dpoa-runtime/dpoa_runtime.compact.compressed.wasm"

@@ -1,13 +1,16 @@
-//! The load generator of issue #6, `dpoa-node throughput`, against a fresh dev node as
-//! `scripts/bench-throughput.sh` runs it, at a light load: every transfer and trade goes
-//! through, the pipeline reaches a steady state, the rate it reports is the load offered, and
-//! its last line is the one the issue asks for.
+//! `scripts/bench-throughput.sh`, issue #6's throughput tool (a fresh dev node and the load
+//! generator `dpoa-node throughput`), at a light load: every transfer and trade goes through,
+//! the pipeline reaches a steady state, the rate it reports is the load offered, and its last
+//! line is the one the issue asks for.
 
 mod common;
 
 use common::*;
 use std::{
-	process::{Command, Stdio},
+	fs::File,
+	os::unix::process::CommandExt,
+	path::Path,
+	process::Command,
 	time::{Duration, Instant},
 };
 
@@ -46,53 +49,64 @@ fn parse(line: &str) -> Option<Line> {
 	})
 }
 
-/// Run the tool with `extra` arguments against a fresh dev node started as the script starts
-/// it; its last line and its report (standard error).
+/// Run `scripts/bench-throughput.sh` with `extra` arguments for the tool, at this light load,
+/// on the node cargo built for these tests; the tool's last line and the script's standard
+/// error (the tool's report and where the node's log is).
 fn run(name: &str, extra: &[&str]) -> (Line, String) {
 	let dir = scratch();
-	let node = Node::start(
-		&[
-			"--dev",
-			"--tmp",
-			"--pool-type",
-			"single-state",
-			"--pool-limit",
-			"65536",
-			"--pool-kbytes",
-			"262144",
-			"--rpc-max-request-size",
-			"64",
-			"--rpc-max-response-size",
-			"64",
-		],
-		&dir.path().join(format!("{name}.log")),
-	);
-	let report = dir.path().join(format!("{name}.tool.log"));
-	let mut tool = Command::new(node_bin())
-		.args(["throughput", "--rpc", &format!("127.0.0.1:{}", node.rpc_port)])
-		.args(["--transfers", &TRANSFERS.to_string(), "--trades", &TRADES.to_string()])
-		.args(["--proposals-per-block", &PROPOSALS.to_string(), "--extra-nodes", "40"])
+	let report = dir.path().join(format!("{name}.report.log"));
+	let stdout = dir.path().join(format!("{name}.out"));
+	let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/bench-throughput.sh");
+	let mut script = Command::new("bash")
+		.arg(script)
 		.args(extra)
-		.stdout(Stdio::piped())
-		.stderr(std::fs::File::create(&report).unwrap())
+		.env("NODE_BIN", node_bin())
+		.env("RPC_PORT", free_port().to_string())
+		.env("TRANSFERS", TRANSFERS.to_string())
+		.env("TRADES", TRADES.to_string())
+		.env("PROPOSALS", PROPOSALS.to_string())
+		.env("EXTRA_NODES", "40")
+		// The script's work directory (the node's database and log) goes in the scratch one.
+		.env("TMPDIR", dir.path())
+		// Its own process group, so that a timeout stops the node with the script.
+		.process_group(0)
+		.stdout(File::create(&stdout).unwrap())
+		.stderr(File::create(&report).unwrap())
 		.spawn()
-		.expect("dpoa-node throughput starts");
+		.expect("scripts/bench-throughput.sh starts");
 	// About 25 blocks; the tool gives up by itself after 20 blocks without progress.
 	let start = Instant::now();
-	while tool.try_wait().unwrap().is_none() {
+	while script.try_wait().unwrap().is_none() {
 		if start.elapsed() > Duration::from_secs(600) {
-			let _ = tool.kill();
-			panic!("the tool ran for 10 minutes:\n{}", std::fs::read_to_string(&report).unwrap());
+			// The script, the tool and the node.
+			let _ = Command::new("kill").args(["-TERM", &format!("-{}", script.id())]).status();
+			let _ = script.wait();
+			let report = std::fs::read_to_string(&report).unwrap();
+			panic!("the run took 10 minutes:\n{report}\nnode:\n{}", node_log_tail(&report));
 		}
 		std::thread::sleep(Duration::from_millis(500));
 	}
-	let output = tool.wait_with_output().unwrap();
+	let status = script.wait().unwrap();
 	let report = std::fs::read_to_string(&report).unwrap();
-	assert!(output.status.success(), "the tool failed:\n{report}\nnode:\n{}", node.log_tail());
-	let stdout = String::from_utf8(output.stdout).unwrap();
+	assert!(
+		status.success(),
+		"the script failed:\n{report}\nnode:\n{}",
+		node_log_tail(&report)
+	);
+	let stdout = std::fs::read_to_string(&stdout).unwrap();
 	let last = stdout.lines().last().unwrap_or_default();
 	let line = parse(last).unwrap_or_else(|| panic!("not the issue's line: {last:?}\n{report}"));
 	(line, report)
+}
+
+/// The last 40 lines of the node's log, whose path the script's `report` names.
+fn node_log_tail(report: &str) -> String {
+	let Some(log) = report.lines().find_map(|line| line.strip_prefix("node log: ")) else {
+		return "(the script named no log)".into();
+	};
+	let log = std::fs::read_to_string(log).unwrap_or_default();
+	let lines: Vec<&str> = log.lines().collect();
+	lines[lines.len().saturating_sub(40)..].join("\n")
 }
 
 /// What both ways of voting must show.
