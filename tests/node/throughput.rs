@@ -99,14 +99,12 @@ fn run(name: &str, extra: &[&str]) -> (Line, String) {
 	(line, report)
 }
 
-/// The last 40 lines of the node's log, whose path the script's `report` names.
+/// The last lines of the node's log, whose path the script's `report` names.
 fn node_log_tail(report: &str) -> String {
-	let Some(log) = report.lines().find_map(|line| line.strip_prefix("node log: ")) else {
-		return "(the script named no log)".into();
-	};
-	let log = std::fs::read_to_string(log).unwrap_or_default();
-	let lines: Vec<&str> = log.lines().collect();
-	lines[lines.len().saturating_sub(40)..].join("\n")
+	match report.lines().find_map(|line| line.strip_prefix("node log: ")) {
+		Some(log) => log_tail(Path::new(log)),
+		None => "(the script named no log)".into(),
+	}
 }
 
 /// What both ways of voting must show.

@@ -35,6 +35,13 @@ pub fn two_free_ports() -> (u16, u16) {
 	(first.local_addr().unwrap().port(), second.local_addr().unwrap().port())
 }
 
+/// The last 40 lines of the log at `path` (nothing if it cannot be read).
+pub fn log_tail(path: &Path) -> String {
+	let text = std::fs::read_to_string(path).unwrap_or_default();
+	let lines: Vec<_> = text.lines().collect();
+	lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
 /// A running node; killed when dropped.
 pub struct Node {
 	child: Child,
@@ -77,9 +84,7 @@ impl Node {
 
 	/// The last lines of the node's log.
 	pub fn log_tail(&self) -> String {
-		let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-		let lines: Vec<_> = text.lines().collect();
-		lines[lines.len().saturating_sub(40)..].join("\n")
+		log_tail(&self.log)
 	}
 
 	/// A JSON-RPC call; `Err` on a transport or RPC error.
