@@ -13,9 +13,8 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 STEPS="${STEPS:-50}"
 REPEAT="${REPEAT:-20}"
-# The build the tests make (scripts/test.sh): `cargo build` unifies other features and would
-# build the runtime and the node a second time.
-cargo test --release --workspace --locked --no-run
+# The node that scripts/test.sh and scripts/run-dev.sh build (one build: tests/node/one_build.rs).
+cargo build --release --workspace --locked
 
 # The CLI's output of each pallet's runs (<pallet>.run<N>.log), which scripts/bench-noise.sh checks.
 logs="$CARGO_TARGET_DIR/benchmark-logs"

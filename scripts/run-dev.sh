@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 scripts/setup.sh
-# Same profile and package set as scripts/test.sh, so the two share one build.
+# Same profile and package set as scripts/test.sh, so the two share one build: the tests'
+# dev-dependencies turn on no feature of the node's crates (tests/node/one_build.rs checks).
 cargo build --release --workspace --locked
 exec "$NODE_BIN" --dev --tmp --rpc-cors all "$@"
