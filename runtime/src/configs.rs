@@ -238,8 +238,8 @@ impl pallet_verification::Config for Runtime {
 	type SessionLength = SessionLength;
 	/// MODEL §8 asks for 10 %-20 % of the nodes; a session has at most 256 validators.
 	type MaxValidators = MaxSessionValidators;
-	/// Up to 131,072 nodes can be weighed (a Fenwick tree of 2^17 cells).
-	type MaxNodes = ConstU32<131_072>;
+	/// A block's share of a draw: 64 steps (re-weighings, trials or nodes put back), each a
+	/// constant number of storage accesses whatever the community's size.
 	type MaxDrawStepsPerBlock = ConstU32<64>;
 	/// The market opens the polls and applies their verdicts.
 	type OnVerdict = Market;

@@ -166,6 +166,7 @@ type Migrations = (
 	pallet_verification::migrations::v1::MigrateV0ToV1<Runtime>,
 	pallet_verification::migrations::v2::MigrateV1ToV2<Runtime>,
 	pallet_verification::migrations::v3::MigrateV2ToV3<Runtime>,
+	pallet_verification::migrations::v4::MigrateV3ToV4<Runtime>,
 );
 
 /// Dispatches extrinsics and runs the pallets' hooks.

@@ -16,7 +16,6 @@
 extern crate alloc;
 
 pub mod credit;
-pub mod sampling;
 
 pub use credit::{CreditChange, CreditParams, CreditState, InvalidCreditParams, PenaltySplit};
 

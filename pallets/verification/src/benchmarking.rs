@@ -4,40 +4,22 @@ use super::*;
 use frame_benchmarking::v2::*;
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 
-/// Put `n` weighed nodes in the tree, as members would be, at the next free positions.
+/// Add `n` eligible members at the ceiling's weight, listed after the nodes there are (so a
+/// trial among them always takes the node it picks: the costlier kind of trial).
 fn fill<T: Config>(n: u32) {
-	fill_at::<T>(n, 1);
-}
-
-/// [`fill`], the nodes spread evenly over the tree's free positions, each at an odd one: the
-/// draws among them share as few tree cells as any draws can (their searches part at the top
-/// of the tree, and each update climbs from a leaf), so a block's draw steps read and write
-/// as many distinct cells as in the largest community the tree holds.
-fn fill_spread<T: Config>(n: u32) {
-	let free = T::MaxNodes::get().saturating_sub(PositionCount::<T>::get());
-	fill_at::<T>(n, (free / n.max(1)).max(1));
-}
-
-/// Put `n` weighed nodes in the tree at every `stride`th free position, from the first.
-fn fill_at<T: Config>(n: u32, stride: u32) {
-	let first = PositionCount::<T>::get();
-	let mut last = first;
+	let weight = 100u128 * 1_000_000_000_000_000_000;
+	WeightCeiling::<T>::mutate(|c| *c = (*c).max(weight));
+	let first = EligibleCount::<T>::get();
 	for i in 0..n {
 		let who: T::AccountId = account("node", i, 0);
-		let position = first + i * stride + 1;
-		last = position;
-		Position::<T>::insert(&who, position);
-		NodeAt::<T>::insert(position, &who);
 		Members::<T>::insert(&who, ());
 		T::Credits::benchmark_open_record(&who);
-		let weight = 100u128 * 1_000_000_000_000_000_000;
 		DrawWeight::<T>::insert(&who, weight);
-		sampling::update(&mut StoredTree::<T>(Default::default()), position, weight, false);
-		TreeTotal::<T>::mutate(|t| *t = t.saturating_add(weight));
+		Pallet::<T>::put_in_slot(&who, first + i);
 	}
-	PositionCount::<T>::put(last);
 	MemberCount::<T>::mutate(|m| *m += n);
 	EligibleCount::<T>::mutate(|e| *e += n);
+	UndrawnCount::<T>::mutate(|u| *u += n);
 }
 
 /// The verdict every validator of the benchmarks gives on a poll of `kind`.
@@ -309,9 +291,9 @@ fn assert_agreed<T: Config>(kind: PollKind, id: BatchId<BlockNumberFor<T>>, poll
 	assert_eq!(BatchSubjects::<T>::contains_key(kind, id), left);
 }
 
-/// `10^e` nodes, or as many as the tree has room for.
-fn community_size<T: Config>(e: u32) -> u32 {
-	10u32.pow(e).min(T::MaxNodes::get().saturating_sub(PositionCount::<T>::get()))
+/// `10^e` nodes.
+fn community_size(e: u32) -> u32 {
+	10u32.pow(e)
 }
 
 #[benchmarks]
@@ -392,17 +374,14 @@ mod benchmarks {
 		}
 	}
 
-	/// `s` draw steps, each the costlier kind (a draw: a hash, a tree search and a tree update
-	/// over a tree of `MaxNodes` positions).
+	/// `s` draw steps, each the costlier kind: a trial that takes the node it picks (a hash;
+	/// the node's slot, weight and mark read; the node marked drawn and the undrawn count
+	/// written). Every node is at the ceiling's weight, so a trial takes the node it picks
+	/// unless drawn; with 16 nodes a trial, trials rarely pick the same slot or a drawn node,
+	/// as in a large community.
 	#[benchmark]
 	fn on_initialize_draw(s: Linear<0, 64>) {
-		// The candidates spread over the whole tree: the steps share only the cells near its
-		// top, as draws in a community that fills it do.
-		let nodes = s
-			.max(1)
-			.saturating_mul(4)
-			.min(T::MaxNodes::get().saturating_sub(PositionCount::<T>::get()));
-		fill_spread::<T>(nodes);
+		fill::<T>(s.max(1).saturating_mul(16));
 		let wanted = s.min(T::MaxValidators::get());
 		Draw::<T>::put(PendingDraw::<T> {
 			session: 1,
@@ -412,6 +391,7 @@ mod benchmarks {
 			restored: 0,
 			to_refresh: 0,
 			refreshed: 0,
+			trials: 0,
 		});
 
 		#[block]
@@ -446,15 +426,19 @@ mod benchmarks {
 	}
 
 	/// `s` refresh steps of a draw: each writes a previous validator's tallied judgements to
-	/// its credit record and re-weighs it (a tree update). The previous and serving sets are
-	/// full, and so are both tallies, so the block also decodes them.
+	/// its credit record and re-weighs it, at its costliest: the node has left, so it ceases to
+	/// be eligible and gives up its slot (the list's last node moves into it). The previous
+	/// and serving sets are full, and so are both tallies, so the block also decodes them.
 	#[benchmark]
 	fn on_initialize_refresh(
 		s: Linear<0, { T::MaxDrawStepsPerBlock::get().min(2 * T::MaxValidators::get()) }>,
 	) {
 		let max = T::MaxValidators::get();
-		// `s` nodes in the tree at a weight their credit no longer gives them.
-		fill_spread::<T>(s);
+		// `s` listed nodes that are no longer members, after as many that stay.
+		fill::<T>(s.saturating_mul(2));
+		for i in 0..s {
+			Members::<T>::remove(account::<T::AccountId>("node", i, 0));
+		}
 		let listed: alloc::vec::Vec<(T::AccountId, u128)> = (0..2 * max)
 			.map(|i| if i < s { account("node", i, 0) } else { account("filler", i, 0) })
 			.map(|who| (who, 1u128))
@@ -477,6 +461,7 @@ mod benchmarks {
 			restored: 0,
 			to_refresh: 2 * max,
 			refreshed: 0,
+			trials: 0,
 		});
 
 		#[block]
@@ -485,10 +470,13 @@ mod benchmarks {
 		}
 
 		assert_eq!(Draw::<T>::get().map(|d| d.refreshed), Some(s));
+		// Each refreshed node gave its slot up.
+		assert_eq!(EligibleCount::<T>::get(), s);
 		let written = PreviousJudgements::<T>::get();
 		for i in 0..s {
 			let who: T::AccountId = account("node", i, 0);
-			assert_eq!(DrawWeight::<T>::get(&who), Pallet::<T>::weight_of(&who));
+			assert_eq!(DrawWeight::<T>::get(&who), 0);
+			assert!(!SlotOf::<T>::contains_key(&who));
 			if i < max {
 				assert!(written[i as usize].is_empty());
 			}
@@ -761,14 +749,14 @@ mod benchmarks {
 	}
 
 	// The `scale_*` benchmarks repeat the concluding vote and a block's share of the draw with
-	// `10^e` weighed nodes (10 to 100,000, as far as `MaxNodes` allows) to show that their cost
+	// `10^e` eligible nodes (10 to 100,000) to show that their cost
 	// does not grow with the community (docs/PERFORMANCE.md, `scripts/bench-scale.sh`). They
 	// are `extra`: the weights do not use them.
 
 	/// The concluding vote of a poll of three validators.
 	#[benchmark(extra)]
 	fn scale_vote(e: Linear<1, 5>) -> Result<(), BenchmarkError> {
-		fill::<T>(community_size::<T>(e));
+		fill::<T>(community_size(e));
 		let (subject, last) = poll_with_votes::<T>(3);
 
 		#[extrinsic_call]
@@ -778,11 +766,11 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// The most draw steps a block takes (`MaxDrawStepsPerBlock`), each a draw over the
-	/// community's tree.
+	/// The most draw steps a block takes (`MaxDrawStepsPerBlock`), each a trial among the
+	/// community's nodes.
 	#[benchmark(extra)]
 	fn scale_draw(e: Linear<1, 5>) {
-		let n = community_size::<T>(e);
+		let n = community_size(e);
 		fill::<T>(n);
 		let steps = T::MaxDrawStepsPerBlock::get();
 		let wanted = steps.min(T::MaxValidators::get()).min(n);
@@ -794,6 +782,7 @@ mod benchmarks {
 			restored: 0,
 			to_refresh: 0,
 			refreshed: 0,
+			trials: 0,
 		});
 
 		#[block]

@@ -7,8 +7,10 @@
 //!
 //! Every active node whose performance credit is at least the eligibility threshold (default
 //! 90) has a *draw weight* `C^z + C_verification` (fixed point, 18 decimals); everyone else has
-//! weight zero. The weights live in a Fenwick tree ([`energy_primitives::sampling`]) with one
-//! position per node, updated in `O(log n)` whenever a node's credit or membership changes.
+//! weight zero. The eligible nodes are listed in slots `0..EligibleCount` ([`EligibleAt`]),
+//! each node's slot kept beside it ([`SlotOf`]): a node becoming eligible takes a slot, one
+//! ceasing to be gives its slot to another, in a constant number of storage accesses whatever
+//! the community's size.
 //!
 //! ## Voting
 //!
@@ -48,11 +50,20 @@
 //! Every `SessionLength` blocks a new session starts and `k = round(ratio * N)` validators are
 //! drawn (`N` active nodes, `ratio` in 10 %-20 %, default 15 %, at least 1, at most
 //! `MaxValidators` and at most the number of eligible nodes), weighted by draw weight, without
-//! replacement: each draw picks a position with probability proportional to its weight and
-//! takes its weight out of the tree until the draw is over. The work is spread over blocks,
-//! at most `MaxDrawStepsPerBlock` steps (one re-weighing, draw or restored weight, each
-//! `O(log n)`) per block, so a block's cost does not depend on the number of nodes. The
-//! previous session's validators serve until the new set is complete.
+//! replacement: each draw picks a node with probability proportional to its weight and sets it
+//! aside ([`Drawn`]) until the draw is over. A draw is by rejection: a *trial* picks a slot of
+//! the list uniformly and takes its node with probability `weight / WeightCeiling` (the largest
+//! weight any node has had) unless it is drawn already, else tries again. Every trial reads
+//! one slot and one weight wherever it lands, so a block's trials touch as many storage items
+//! in a community of 2,000 as in one of 100,000 (a tree over the nodes' positions would share
+//! its cells between the draws of a small community and not of a large one). With `E`
+//! eligible nodes, `d` of them drawn and the weights between the threshold and the ceiling, a
+//! draw takes about `E / (E - d) * WeightCeiling / mean weight` trials: 1.1 to 1.3 at the
+//! default parameters while few are drawn, and `E * ln(E / (E - k))` times that for a whole
+//! draw of `k`. The work is spread over blocks, at most `MaxDrawStepsPerBlock` steps (one
+//! re-weighing, trial or node put back, each a constant number of storage accesses) per
+//! block, so a block's cost does not depend on the number of nodes. The previous session's
+//! validators serve until the new set is complete.
 //!
 //! ## Randomness
 //!
@@ -63,8 +74,10 @@
 //!
 //! ## Invariants
 //!
-//! - The tree's total equals `TreeTotal`, the sum of nominal weights of nodes not currently
-//!   drawn.
+//! - [`EligibleAt`] holds exactly the nodes with a positive [`DrawWeight`], in slots
+//!   `0..EligibleCount`, and [`SlotOf`] is its inverse; [`UndrawnCount`] of them are not in
+//!   [`Drawn`].
+//! - No node's draw weight is above [`WeightCeiling`].
 //! - `Validators` holds no account twice and `ValidatorsTotal` is the sum of its weights.
 //! - An account is in `Drawn` exactly while it is in the pending draw's list.
 //! - `Judgements` and `PreviousJudgements` are no longer than the sets they are aligned with.
@@ -87,7 +100,6 @@ pub mod weights;
 pub use energy_primitives::Credit;
 pub use energy_primitives::{PollKind, Verdict};
 use energy_primitives::{
-	sampling::{self, FenwickStore},
 	CreditScore, OnCreditChange, OnMembershipChange, OnVerdict, PendingVerifications, StreakDelta,
 	ValidatorSet, Verifier,
 };
@@ -148,7 +160,7 @@ pub struct PendingDraw<T: Config> {
 	pub wanted: u32,
 	/// Drawn so far, with the weight each had when drawn.
 	pub drawn: BoundedVec<(T::AccountId, u128), T::MaxValidators>,
-	/// How many of `drawn` have had their weight put back in the tree.
+	/// How many of `drawn` have been put back among the nodes to draw.
 	pub restored: u32,
 	/// How many nodes' draw weights the draw brings up to date before it draws: the previous
 	/// session's validators (whose tallied judgements it also writes to their credit records)
@@ -157,6 +169,8 @@ pub struct PendingDraw<T: Config> {
 	pub to_refresh: u32,
 	/// How many of those it has brought up to date.
 	pub refreshed: u32,
+	/// How many trials it has made: the index of the next trial's random number.
+	pub trials: u32,
 }
 
 /// An open poll: the validators of `session` vote until `deadline`; then the trading center
@@ -276,7 +290,7 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -297,10 +311,7 @@ pub mod pallet {
 		/// The most validators a session has.
 		#[pallet::constant]
 		type MaxValidators: Get<u32>;
-		/// The most nodes that can be weighed: the Fenwick tree's size, a power of two.
-		#[pallet::constant]
-		type MaxNodes: Get<u32>;
-		/// The most draw steps (one draw, or one weight put back) done in one block.
+		/// The most draw steps (one re-weighing, trial or node put back) done in one block.
 		#[pallet::constant]
 		type MaxDrawStepsPerBlock: Get<u32>;
 		/// Weights of this pallet's calls and hooks.
@@ -323,25 +334,23 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Params<T> = StorageValue<_, DrawParams, ValueQuery>;
 
-	/// Each weighed node's position in the tree (`1..=MaxNodes`), kept for good.
+	/// The eligible node in each slot `0..EligibleCount`, in no particular order.
 	#[pallet::storage]
-	pub type Position<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, OptionQuery>;
+	pub type EligibleAt<T: Config> = StorageMap<_, Twox64Concat, u32, T::AccountId, OptionQuery>;
 
-	/// The node at each tree position.
+	/// Each eligible node's slot in [`EligibleAt`].
 	#[pallet::storage]
-	pub type NodeAt<T: Config> = StorageMap<_, Twox64Concat, u32, T::AccountId, OptionQuery>;
+	pub type SlotOf<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, OptionQuery>;
 
-	/// Positions handed out so far.
+	/// How many listed nodes the pending draw has not drawn: [`EligibleCount`] while no draw
+	/// is pending. The draw takes no more nodes once it is zero.
 	#[pallet::storage]
-	pub type PositionCount<T> = StorageValue<_, u32, ValueQuery>;
+	pub type UndrawnCount<T> = StorageValue<_, u32, ValueQuery>;
 
-	/// The Fenwick tree's cells.
+	/// The largest draw weight any node has had: a trial takes the node it picks with
+	/// probability `weight / WeightCeiling`. It never falls, so it bounds every weight.
 	#[pallet::storage]
-	pub type Tree<T> = StorageMap<_, Twox64Concat, u32, u128, ValueQuery>;
-
-	/// The sum of the weights in the tree.
-	#[pallet::storage]
-	pub type TreeTotal<T> = StorageValue<_, u128, ValueQuery>;
+	pub type WeightCeiling<T> = StorageValue<_, u128, ValueQuery>;
 
 	/// Each node's nominal draw weight (zero: not eligible).
 	#[pallet::storage]
@@ -462,7 +471,7 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
-	/// Nodes drawn by the pending draw (their weight is out of the tree).
+	/// Nodes drawn by the pending draw (set aside from the draws until it ends).
 	#[pallet::storage]
 	pub type Drawn<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, (), OptionQuery>;
 
@@ -495,11 +504,6 @@ pub mod pallet {
 		ParamsSet {
 			/// The new parameters.
 			params: DrawParams,
-		},
-		/// A node could not be weighed because the tree is full (`MaxNodes`).
-		TreeFull {
-			/// The node.
-			who: T::AccountId,
 		},
 		/// A poll opened for the current session's validators.
 		PollOpened {
@@ -669,14 +673,12 @@ pub mod pallet {
 			BatchedPolls::<T>::put(self.batched_polls);
 			// Nodes that joined in earlier genesis builds were weighed with the default
 			// threshold; weigh them again.
-			for position in 1..=PositionCount::<T>::get() {
-				if let Some(who) = NodeAt::<T>::get(position) {
-					Pallet::<T>::refresh(&who);
-				}
+			let members: alloc::vec::Vec<_> = Members::<T>::iter_keys().collect();
+			for who in members {
+				Pallet::<T>::refresh(&who);
 			}
 			Pallet::<T>::start_draw(0, Default::default());
-			// Genesis has no weight limit: finish the draw (a draw takes at most
-			// 2 * MaxValidators + 1 steps).
+			// Genesis has no weight limit: finish the draw.
 			while Draw::<T>::exists() {
 				Pallet::<T>::step_draw(&mut WeightMeter::new());
 			}
@@ -713,8 +715,6 @@ pub mod pallet {
 		}
 
 		fn integrity_test() {
-			let max = T::MaxNodes::get();
-			assert!(max.is_power_of_two(), "MaxNodes must be a power of two");
 			assert!(T::MaxValidators::get() > 0, "MaxValidators must be positive");
 			assert!(T::MaxDrawStepsPerBlock::get() > 0, "MaxDrawStepsPerBlock must be positive");
 			assert!(!T::SessionLength::get().is_zero(), "SessionLength must be positive");
@@ -1133,25 +1133,6 @@ impl<T: Config> PendingVerifications<T::AccountId> for Pallet<T> {
 		let judgements = tallies.take(who);
 		tallies.write();
 		judgements
-	}
-}
-
-/// The tree's cells in storage.
-struct StoredTree<T>(core::marker::PhantomData<T>);
-
-impl<T: Config> FenwickStore for StoredTree<T> {
-	fn capacity(&self) -> u32 {
-		T::MaxNodes::get()
-	}
-	fn get(&self, i: u32) -> u128 {
-		Tree::<T>::get(i)
-	}
-	fn set(&mut self, i: u32, value: u128) {
-		if value == 0 {
-			Tree::<T>::remove(i);
-		} else {
-			Tree::<T>::insert(i, value);
-		}
 	}
 }
 
@@ -1678,46 +1659,73 @@ impl<T: Config> Pallet<T> {
 			.into_inner()
 	}
 
-	/// Recompute `who`'s draw weight and put it in the tree (unless it is out of the tree
-	/// because the pending draw picked it).
+	/// Recompute `who`'s draw weight; a node that becomes eligible takes a slot in
+	/// [`EligibleAt`], one that ceases to be gives its slot up.
 	pub fn refresh(who: &T::AccountId) {
 		let new = Self::weight_of(who);
 		let old = DrawWeight::<T>::get(who);
 		if new == old {
 			return;
 		}
-		let position = match Position::<T>::get(who) {
-			Some(p) => p,
-			None if new == 0 => return,
-			None => {
-				let next = PositionCount::<T>::get().saturating_add(1);
-				if next > T::MaxNodes::get() {
-					Self::deposit_event(Event::TreeFull { who: who.clone() });
-					return;
-				}
-				PositionCount::<T>::put(next);
-				Position::<T>::insert(who, next);
-				NodeAt::<T>::insert(next, who);
-				next
-			},
-		};
-		if (old == 0) != (new == 0) {
-			EligibleCount::<T>::mutate(|n| {
-				*n = if new == 0 { n.saturating_sub(1) } else { n.saturating_add(1) }
-			});
+		if new > WeightCeiling::<T>::get() {
+			WeightCeiling::<T>::put(new);
 		}
-		DrawWeight::<T>::insert(who, new);
-		if Drawn::<T>::contains_key(who) {
-			// Its weight goes back in, at its then nominal value, when the draw ends.
+		if new == 0 {
+			DrawWeight::<T>::remove(who);
+		} else {
+			DrawWeight::<T>::insert(who, new);
+		}
+		if old == 0 {
+			Self::list(who);
+		} else if new == 0 {
+			Self::unlist(who);
+		}
+	}
+
+	/// Put `who` in `slot` of [`EligibleAt`].
+	fn put_in_slot(who: &T::AccountId, slot: u32) {
+		EligibleAt::<T>::insert(slot, who);
+		SlotOf::<T>::insert(who, slot);
+	}
+
+	/// Move the node in slot `from` to slot `to` (`from` is then free to be overwritten).
+	fn move_slot(from: u32, to: u32) {
+		if from == to {
 			return;
 		}
-		let mut tree = StoredTree::<T>(Default::default());
-		if new > old {
-			sampling::update(&mut tree, position, new - old, false);
-			TreeTotal::<T>::mutate(|t| *t = t.saturating_add(new - old));
-		} else {
-			sampling::update(&mut tree, position, old - new, true);
-			TreeTotal::<T>::mutate(|t| *t = t.saturating_sub(old - new));
+		match EligibleAt::<T>::get(from) {
+			Some(moved) => Self::put_in_slot(&moved, to),
+			None => {
+				defensive!("the slots below EligibleCount are filled");
+			},
+		}
+	}
+
+	/// Give the newly eligible `who` the slot after the others.
+	fn list(who: &T::AccountId) {
+		let count = EligibleCount::<T>::get();
+		Self::put_in_slot(who, count);
+		EligibleCount::<T>::put(count.saturating_add(1));
+		if !Drawn::<T>::contains_key(who) {
+			UndrawnCount::<T>::mutate(|n| *n = n.saturating_add(1));
+		}
+	}
+
+	/// Free `who`'s slot: the last slot's node moves into it.
+	fn unlist(who: &T::AccountId) {
+		let Some(slot) = SlotOf::<T>::take(who) else {
+			defensive!("an eligible node has a slot");
+			return;
+		};
+		let Some(last) = EligibleCount::<T>::get().checked_sub(1) else {
+			defensive!("a listed node is counted");
+			return;
+		};
+		Self::move_slot(last, slot);
+		EligibleAt::<T>::remove(last);
+		EligibleCount::<T>::put(last);
+		if !Drawn::<T>::contains_key(who) {
+			UndrawnCount::<T>::mutate(|n| *n = n.saturating_sub(1));
 		}
 	}
 
@@ -1755,21 +1763,21 @@ impl<T: Config> Pallet<T> {
 			restored: 0,
 			to_refresh,
 			refreshed: 0,
+			trials: 0,
 		});
 		Self::deposit_event(Event::DrawStarted { session, seed, wanted });
 	}
 
-	/// Put a drawn node's current nominal weight back in the tree.
+	/// Put a drawn node back among the nodes to draw, at its weight then.
 	fn restore(who: &T::AccountId) {
 		Drawn::<T>::remove(who);
-		let weight = DrawWeight::<T>::get(who);
-		if let (Some(position), true) = (Position::<T>::get(who), weight > 0) {
-			sampling::update(&mut StoredTree::<T>(Default::default()), position, weight, false);
-			TreeTotal::<T>::mutate(|t| *t = t.saturating_add(weight));
+		// Not listed if it ceased to be eligible during the draw.
+		if SlotOf::<T>::contains_key(who) {
+			UndrawnCount::<T>::mutate(|n| *n = n.saturating_add(1));
 		}
 	}
 
-	/// The weight of one draw step, whichever kind it is: a refresh, a draw or a restore.
+	/// The weight of one draw step, whichever kind it is: a refresh, a trial or a restore.
 	pub fn draw_step_weight() -> Weight {
 		let draw = <T as Config>::WeightInfo::on_initialize_draw(1)
 			.saturating_sub(<T as Config>::WeightInfo::on_initialize_draw(0));
@@ -1807,7 +1815,6 @@ impl<T: Config> Pallet<T> {
 		let mut steps = 0u32;
 		while steps < max_steps && meter.try_consume(step).is_ok() {
 			steps += 1;
-			let total = TreeTotal::<T>::get();
 			if pending.refreshed < pending.to_refresh {
 				let index = pending.refreshed as usize;
 				match stale.get(index) {
@@ -1825,30 +1832,31 @@ impl<T: Config> Pallet<T> {
 					},
 				}
 				pending.refreshed = pending.refreshed.saturating_add(1);
-			} else if (pending.drawn.len() as u32) < pending.wanted && total > 0 {
-				let index = pending.drawn.len() as u32;
-				let random = sp_io::hashing::blake2_256(&(pending.seed, index).encode());
-				let mut bytes = [0u8; 16];
-				bytes.copy_from_slice(&random[..16]);
-				let target = u128::from_le_bytes(bytes) % total;
-				let Some(position) = sampling::find(&StoredTree::<T>(Default::default()), target)
-				else {
-					defensive!("a target below the tree's total always finds a position");
-					break;
-				};
-				let Some(who) = NodeAt::<T>::get(position) else {
-					defensive!("a position with weight has a node");
+			} else if (pending.drawn.len() as u32) < pending.wanted &&
+				UndrawnCount::<T>::get() > 0
+			{
+				// One trial: a listed node, uniformly, taken with probability
+				// weight / ceiling unless it is drawn already.
+				let random = sp_io::hashing::blake2_256(&(pending.seed, pending.trials).encode());
+				pending.trials = pending.trials.saturating_add(1);
+				let [pick, accept] = [0, 16].map(|at| {
+					let mut bytes = [0u8; 16];
+					bytes.copy_from_slice(&random[at..at + 16]);
+					u128::from_le_bytes(bytes)
+				});
+				let slot = (pick % u128::from(EligibleCount::<T>::get().max(1))) as u32;
+				let Some(who) = EligibleAt::<T>::get(slot) else {
+					defensive!("the slots below EligibleCount are filled");
 					break;
 				};
 				let weight = DrawWeight::<T>::get(&who);
-				sampling::update(
-					&mut StoredTree::<T>(Default::default()),
-					position,
-					weight,
-					true,
-				);
-				TreeTotal::<T>::put(total.saturating_sub(weight));
+				if accept % WeightCeiling::<T>::get().max(1) >= weight ||
+					Drawn::<T>::contains_key(&who)
+				{
+					continue;
+				}
 				Drawn::<T>::insert(&who, ());
+				UndrawnCount::<T>::mutate(|n| *n = n.saturating_sub(1));
 				if pending.drawn.try_push((who, weight)).is_err() {
 					defensive!("wanted <= MaxValidators");
 					break;
@@ -1901,20 +1909,26 @@ impl<T: Config> Pallet<T> {
 	/// Check the pallet's invariants (see the crate docs).
 	#[cfg(any(test, feature = "try-runtime"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-		let tree = StoredTree::<T>(Default::default());
-		let mut expected = 0u128;
-		let mut eligible = 0u32;
+		let count = EligibleCount::<T>::get();
+		let ceiling = WeightCeiling::<T>::get();
+		let (mut eligible, mut undrawn) = (0u32, 0u32);
 		for (who, weight) in DrawWeight::<T>::iter() {
-			if weight > 0 {
-				eligible += 1;
+			ensure!(weight <= ceiling, "a weight above WeightCeiling");
+			if weight == 0 {
+				continue;
 			}
+			eligible += 1;
 			if !Drawn::<T>::contains_key(&who) {
-				expected = expected.saturating_add(weight);
+				undrawn += 1;
 			}
+			let slot = SlotOf::<T>::get(&who).ok_or("an eligible node without a slot")?;
+			ensure!(slot < count, "a slot beyond EligibleCount");
+			ensure!(EligibleAt::<T>::get(slot) == Some(who.clone()), "SlotOf and EligibleAt differ");
 		}
-		ensure!(eligible == EligibleCount::<T>::get(), "EligibleCount differs");
-		ensure!(sampling::prefix_sum(&tree, T::MaxNodes::get()) == expected, "tree total differs");
-		ensure!(TreeTotal::<T>::get() == expected, "TreeTotal differs");
+		ensure!(eligible == count, "EligibleCount differs");
+		ensure!(undrawn == UndrawnCount::<T>::get(), "UndrawnCount differs");
+		ensure!(SlotOf::<T>::iter_keys().count() as u32 == count, "a slot of an ineligible node");
+		ensure!(EligibleAt::<T>::iter_keys().all(|slot| slot < count), "a slot beyond the list");
 		let validators = Validators::<T>::get();
 		let mut accounts: alloc::vec::Vec<_> = validators.iter().map(|(a, _)| a.clone()).collect();
 		accounts.sort();

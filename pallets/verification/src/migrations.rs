@@ -236,3 +236,138 @@ pub mod v3 {
 		<T as frame_system::Config>::DbWeight,
 	>;
 }
+
+/// Version 3 to 4: the eligible nodes are a list of slots ([`EligibleAt`], [`SlotOf`]) drawn
+/// from by rejection, instead of positions in a Fenwick tree of their weights. Every eligible
+/// node is listed in position order, [`UndrawnCount`] counts those a pending draw has not
+/// drawn, [`WeightCeiling`] is set to the largest weight, and the tree is removed.
+///
+/// It reads every weighed node in one block: fine for the chains this runtime has run (a dev
+/// chain, the test networks), not for a live community of many thousand nodes, which would
+/// need it as a multi-block migration.
+pub mod v4 {
+	use super::*;
+	use frame_support::{
+		migrations::VersionedMigration, storage::migration::clear_storage_prefix, storage_alias,
+		traits::UncheckedOnRuntimeUpgrade,
+	};
+
+	/// Version 3's node at each tree position (`1..=PositionCount`).
+	#[storage_alias]
+	pub(crate) type NodeAt<T: Config> = StorageMap<
+		Pallet<T>,
+		Twox64Concat,
+		u32,
+		<T as frame_system::Config>::AccountId,
+		OptionQuery,
+	>;
+
+	/// Version 3's count of positions handed out.
+	#[storage_alias]
+	pub(crate) type PositionCount<T: Config> = StorageValue<Pallet<T>, u32, ValueQuery>;
+
+	/// The storage items of version 3's tree that version 4 no longer has.
+	pub const REMOVED: [&[u8]; 5] = [b"Position", b"NodeAt", b"PositionCount", b"Tree", b"TreeTotal"];
+
+	/// A pending draw as version 3 stored it: without [`PendingDraw::trials`].
+	#[derive(Encode, Decode)]
+	pub struct PendingDrawV3<AccountId, Hash> {
+		/// See [`PendingDraw::session`].
+		pub session: u32,
+		/// See [`PendingDraw::seed`].
+		pub seed: Hash,
+		/// See [`PendingDraw::wanted`].
+		pub wanted: u32,
+		/// See [`PendingDraw::drawn`].
+		pub drawn: alloc::vec::Vec<(AccountId, u128)>,
+		/// See [`PendingDraw::restored`].
+		pub restored: u32,
+		/// See [`PendingDraw::to_refresh`].
+		pub to_refresh: u32,
+		/// See [`PendingDraw::refreshed`].
+		pub refreshed: u32,
+	}
+
+	/// Lists the eligible nodes in position order, sets the ceiling and removes the tree.
+	pub struct InnerMigrateV3ToV4<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV3ToV4<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let pallet = <Pallet<T> as PalletInfoAccess>::name().as_bytes();
+			let positions = PositionCount::<T>::get();
+			let mut reads = 1u64;
+			let mut writes = 0u64;
+			let mut listed = 0u32;
+			let mut undrawn = 0u32;
+			let mut ceiling = 0u128;
+			for position in 1..=positions {
+				reads.saturating_accrue(2);
+				let Some(who) = NodeAt::<T>::get(position) else { continue };
+				let weight = DrawWeight::<T>::get(&who);
+				if weight == 0 {
+					// Version 3 kept a zero for nodes that ceased to be eligible.
+					DrawWeight::<T>::remove(&who);
+					writes.saturating_inc();
+					continue;
+				}
+				ceiling = ceiling.max(weight);
+				reads.saturating_inc();
+				if !Drawn::<T>::contains_key(&who) {
+					undrawn.saturating_inc();
+				}
+				Pallet::<T>::put_in_slot(&who, listed);
+				listed.saturating_inc();
+				writes.saturating_accrue(2);
+			}
+			if listed != EligibleCount::<T>::get() {
+				defensive!("version 3 counted its eligible nodes");
+				EligibleCount::<T>::put(listed);
+			}
+			UndrawnCount::<T>::put(undrawn);
+			WeightCeiling::<T>::put(ceiling);
+			let _ = Draw::<T>::translate::<PendingDrawV3<T::AccountId, T::Hash>, _>(|old| {
+				old.map(|old| PendingDraw::<T> {
+					session: old.session,
+					seed: old.seed,
+					wanted: old.wanted,
+					drawn: BoundedVec::truncate_from(old.drawn),
+					restored: old.restored,
+					to_refresh: old.to_refresh,
+					refreshed: old.refreshed,
+					// The trials' random numbers start again from the seed: they only need to
+					// be unknown when the session starts.
+					trials: 0,
+				})
+			});
+			reads.saturating_inc();
+			for item in REMOVED {
+				let removed = clear_storage_prefix(pallet, item, b"", None, None);
+				writes.saturating_accrue(u64::from(removed.backend));
+			}
+			T::DbWeight::get().reads_writes(reads, writes.saturating_add(4))
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, sp_runtime::TryRuntimeError> {
+			Ok(EligibleCount::<T>::get().encode())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			let before = u32::decode(&mut &state[..])
+				.map_err(|_| sp_runtime::TryRuntimeError::Other("bad pre-upgrade state"))?;
+			ensure!(EligibleCount::<T>::get() == before, "every eligible node is listed");
+			ensure!(PositionCount::<T>::get() == 0, "the tree is left");
+			Pallet::<T>::do_try_state()
+		}
+	}
+
+	/// [`InnerMigrateV3ToV4`], run only at storage version 3, which it sets to 4.
+	pub type MigrateV3ToV4<T> = VersionedMigration<
+		3,
+		4,
+		InnerMigrateV3ToV4<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}

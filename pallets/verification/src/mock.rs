@@ -142,7 +142,6 @@ impl pallet_verification::Config for Test {
 	type AdminOrigin = EnsureRoot<u64>;
 	type SessionLength = SessionLength;
 	type MaxValidators = frame_support::traits::ConstU32<8>;
-	type MaxNodes = frame_support::traits::ConstU32<64>;
 	type MaxDrawStepsPerBlock = MaxDrawStepsPerBlock;
 	type OnVerdict = MockMarket;
 	type VotingPeriod = frame_support::traits::ConstU64<5>;

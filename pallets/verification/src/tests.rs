@@ -126,6 +126,11 @@ fn draws_follow_the_weights() {
 	});
 }
 
+/// The steps the pending draw has made: re-weighings, trials and nodes put back.
+fn draw_progress() -> Option<u32> {
+	crate::Draw::<Test>::get().map(|d| d.refreshed + d.trials + d.restored)
+}
+
 #[test]
 fn a_draw_is_spread_over_blocks_and_the_old_set_serves_meanwhile() {
 	ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
@@ -133,15 +138,22 @@ fn a_draw_is_spread_over_blocks_and_the_old_set_serves_meanwhile() {
 		let old = validators();
 		assert_eq!(Session::<Test>::get(), 0);
 		run_to(SESSION_LENGTH);
-		// 3 serving validators re-weighed + 3 draws + 3 restorations + 1 installation = 10
-		// steps: 5 blocks at 2 steps each.
-		assert_eq!(validators(), old);
+		// 3 serving validators to re-weigh, 2 of them in the first block.
 		assert_eq!(crate::Draw::<Test>::get().map(|d| (d.to_refresh, d.refreshed)), Some((3, 2)));
-		run_to(SESSION_LENGTH + 3);
-		assert!(crate::Draw::<Test>::get().is_some());
-		assert_eq!(Session::<Test>::get(), 0);
-		run_to(SESSION_LENGTH + 4);
-		assert!(crate::Draw::<Test>::get().is_none());
+		// Then 2 steps a block (at least 3 trials, 3 nodes put back, the installation) until
+		// the new set takes office; the old one serves meanwhile.
+		let mut blocks = 1;
+		while let Some(before) = draw_progress() {
+			assert_eq!(validators(), old);
+			assert_eq!(Session::<Test>::get(), 0);
+			Verification::do_try_state().unwrap();
+			run_to(System::block_number() + 1);
+			blocks += 1;
+			if let Some(after) = draw_progress() {
+				assert_eq!(after, before + 2, "two steps a block");
+			}
+		}
+		assert!(blocks >= 5, "3 + 3 + 3 + 1 steps take 5 blocks at least, took {blocks}");
 		assert_eq!(Session::<Test>::get(), 1);
 		assert_eq!(validators().len(), 3);
 		assert!(System::events().iter().any(|r| matches!(
@@ -150,6 +162,122 @@ fn a_draw_is_spread_over_blocks_and_the_old_set_serves_meanwhile() {
 				if validators.len() == 3
 		)));
 		assert!(ValidatorsTotal::<Test>::get() > 0);
+	});
+}
+
+#[test]
+fn a_trial_takes_its_node_with_probability_weight_over_ceiling() {
+	// Two eligible nodes, one of them drawn a session (round(0.2 * 5) = 1): node 1 at the
+	// ceiling is taken by every trial that picks it, node 2 by 61.25 / 101.25 of them.
+	let nodes = vec![(1, 100, 0), (2, 60, 0), (3, 50, 0), (4, 50, 0), (5, 50, 0)];
+	ExtBuilder::default().nodes(nodes).build_and_execute(|| {
+		assert_ok!(Verification::set_params(
+			RuntimeOrigin::root(),
+			DrawParams { ratio: Perbill::from_percent(20), threshold: 60 }
+		));
+		// The new threshold counts from a node's next re-weighing.
+		Verification::on_credit_change(&2, 60, 60);
+		let ceiling = crate::WeightCeiling::<Test>::get();
+		assert_eq!(ceiling, DrawWeight::<Test>::get(1));
+		let share = DrawWeight::<Test>::get(2) as f64 / ceiling as f64;
+		STEPS.with(|s| *s.borrow_mut() = 1);
+		let (mut trials, mut draws) = (0u32, 0u32);
+		for seed in 0..2000 {
+			SEED.with(|s| *s.borrow_mut() = seed);
+			// One step a block: the last trial count seen is the draw's, as putting the
+			// drawn node back and installing it take a block each.
+			run_to((System::block_number() / SESSION_LENGTH + 1) * SESSION_LENGTH);
+			let mut last = 0;
+			while let Some(draw) = crate::Draw::<Test>::get() {
+				last = draw.trials;
+				run_to(System::block_number() + 1);
+			}
+			trials += last;
+			draws += 1;
+		}
+		// A trial takes a node with probability p = (1 + share) / 2, so a draw takes 1 / p
+		// trials on average (a geometric count, variance (1 - p) / p^2). Taking every node
+		// picked would give 2,000; the test allows four standard deviations.
+		let p = (1.0 + share) / 2.0;
+		let expected = draws as f64 / p;
+		let sd = (draws as f64 * (1.0 - p) / (p * p)).sqrt();
+		assert!(
+			(trials as f64 - expected).abs() < 4.0 * sd,
+			"{trials} trials for {draws} draws, expected {expected:.0} (sd {sd:.1})"
+		);
+	});
+}
+
+#[test]
+fn the_list_follows_eligibility_through_a_draw() {
+	// One step a block, and every block some node's eligibility or membership changes: drawn
+	// ones and not, during re-weighing, trials and putting back. The invariants (the list is
+	// the eligible nodes, `UndrawnCount` those not drawn) hold after every block, and the drawn set
+	// holds no node twice.
+	ExtBuilder::default().nodes(paper_community()).build_and_execute(|| {
+		STEPS.with(|s| *s.borrow_mut() = 1);
+		for session in 0..6u64 {
+			SEED.with(|s| *s.borrow_mut() = session);
+			for block in 0..SESSION_LENGTH {
+				let who = 1 + (session * 7 + block * 3) % 20;
+				match block % 4 {
+					0 => {
+						set_credit(who, 89, 0);
+						Verification::on_credit_change(&who, 95, 89);
+					},
+					1 => {
+						set_credit(who, 95, 0);
+						Verification::on_credit_change(&who, 89, 95);
+					},
+					2 => Verification::on_left(&who),
+					_ => Verification::on_joined(&who),
+				}
+				run_to(System::block_number() + 1);
+				Verification::do_try_state().unwrap();
+			}
+		}
+		let chosen = validators();
+		let mut unique = chosen.clone();
+		unique.sort();
+		unique.dedup();
+		assert_eq!(unique.len(), chosen.len());
+		assert!(!chosen.is_empty());
+	});
+}
+
+#[test]
+fn a_drawn_node_listed_again_is_not_drawn_twice() {
+	// A drawn node ceases to be eligible and becomes eligible again before the draw ends:
+	// it is listed again still drawn, and the draw takes the others.
+	let nodes: Vec<_> = (1..=4).map(|i| (i, 95, 0)).collect();
+	ExtBuilder::default().nodes(nodes).build_and_execute(|| {
+		assert_ok!(Verification::set_params(
+			RuntimeOrigin::root(),
+			DrawParams { ratio: Perbill::from_percent(20), threshold: 90 }
+		));
+		// MaxValidators is 8: draw 4 of 4 (the ratio 100 % is beyond MODEL's, so set `wanted`).
+		STEPS.with(|s| *s.borrow_mut() = 1);
+		run_to(SESSION_LENGTH);
+		crate::Draw::<Test>::mutate(|d| d.as_mut().unwrap().wanted = 4);
+		while crate::Drawn::<Test>::iter_keys().next().is_none() {
+			run_to(System::block_number() + 1);
+		}
+		let first = crate::Drawn::<Test>::iter_keys().next().unwrap();
+		set_credit(first, 50, 0);
+		Verification::on_credit_change(&first, 95, 50);
+		Verification::do_try_state().unwrap();
+		set_credit(first, 95, 0);
+		Verification::on_credit_change(&first, 50, 95);
+		Verification::do_try_state().unwrap();
+		// The rest within this session (a draw not done by the next one is abandoned).
+		STEPS.with(|s| *s.borrow_mut() = 100);
+		while crate::Draw::<Test>::exists() {
+			run_to(System::block_number() + 1);
+			Verification::do_try_state().unwrap();
+		}
+		let mut chosen = validators();
+		chosen.sort();
+		assert_eq!(chosen, vec![1, 2, 3, 4]);
 	});
 }
 
@@ -197,18 +325,6 @@ fn set_params_validates() {
 			System::events().last().unwrap().event,
 			RuntimeEvent::Verification(Event::ParamsSet { params: ok })
 		);
-	});
-}
-
-#[test]
-fn a_full_tree_reports_the_node() {
-	let nodes: Vec<_> = (1..=64).map(|i| (i, 95, 0)).collect();
-	ExtBuilder::default().nodes(nodes).build_and_execute(|| {
-		set_credit(65, 95, 0);
-		Verification::on_joined(&65);
-		assert_eq!(DrawWeight::<Test>::get(65), 0);
-		assert!(System::events().iter().any(|r| r.event ==
-			RuntimeEvent::Verification(Event::TreeFull { who: 65 })));
 	});
 }
 
@@ -1515,6 +1631,81 @@ mod batches {
 			// Run again, it changes nothing.
 			MigrateV2ToV3::<Test>::on_runtime_upgrade();
 			assert_eq!(BatchSubjects::<Test>::iter().count(), 1);
+		});
+	}
+}
+
+mod upgrade_to_version_4 {
+	use super::*;
+	use crate::{
+		migrations::v4::{MigrateV3ToV4, NodeAt, PendingDrawV3, PositionCount},
+		Draw, Drawn, EligibleAt, SlotOf, UndrawnCount, WeightCeiling,
+	};
+	use frame_support::{
+		storage::unhashed,
+		traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion},
+		StorageHasher, Twox128,
+	};
+
+	/// The key of version 3's storage value `name`.
+	fn old_value_key(name: &str) -> Vec<u8> {
+		[Twox128::hash(b"Verification"), Twox128::hash(name.as_bytes())].concat()
+	}
+
+	#[test]
+	fn the_tree_becomes_the_list_and_the_draw_goes_on() {
+		ExtBuilder::default().build_and_execute(|| {
+			// Version 3's state: nodes 1 to 5 at positions 1 to 5, node 3 no longer eligible
+			// (a zero weight kept), node 2 drawn by a pending draw, and the tree's items.
+			let weights = [100u128, 97, 0, 95, 101];
+			for (i, weight) in weights.iter().enumerate() {
+				let who = i as u64 + 1;
+				NodeAt::<Test>::insert(i as u32 + 1, who);
+				DrawWeight::<Test>::insert(who, weight * 1_000_000_000_000_000_000);
+			}
+			PositionCount::<Test>::put(5);
+			EligibleCount::<Test>::put(4);
+			Drawn::<Test>::insert(2, ());
+			let old = PendingDrawV3::<u64, sp_core::H256> {
+				session: 1,
+				seed: sp_core::H256::repeat_byte(7),
+				wanted: 2,
+				drawn: vec![(2, 97)],
+				restored: 0,
+				to_refresh: 0,
+				refreshed: 0,
+			};
+			unhashed::put(&old_value_key("Draw"), &old);
+			unhashed::put(&old_value_key("TreeTotal"), &393u128);
+			StorageVersion::new(3).put::<Verification>();
+
+			MigrateV3ToV4::<Test>::on_runtime_upgrade();
+
+			assert_eq!(Verification::on_chain_storage_version(), 4);
+			let listed: Vec<_> = (0..4).map(|slot| EligibleAt::<Test>::get(slot).unwrap()).collect();
+			assert_eq!(listed, vec![1, 2, 4, 5]);
+			for (slot, who) in listed.iter().enumerate() {
+				assert_eq!(SlotOf::<Test>::get(who), Some(slot as u32));
+			}
+			assert_eq!(UndrawnCount::<Test>::get(), 3);
+			assert_eq!(EligibleCount::<Test>::get(), 4);
+			assert_eq!(WeightCeiling::<Test>::get(), 101 * 1_000_000_000_000_000_000);
+			assert!(!DrawWeight::<Test>::contains_key(3));
+			let draw = Draw::<Test>::get().unwrap();
+			assert_eq!((draw.session, draw.wanted, draw.trials), (1, 2, 0));
+			assert_eq!(draw.drawn.into_inner(), vec![(2, 97)]);
+			assert!(NodeAt::<Test>::iter().next().is_none());
+			assert!(!unhashed::exists(&old_value_key("PositionCount")));
+			assert!(!unhashed::exists(&old_value_key("TreeTotal")));
+			assert_ok!(Verification::do_try_state());
+			// The draw goes on: it takes one more node, puts both back and installs them.
+			while Draw::<Test>::exists() {
+				run_to(System::block_number() + 1);
+				assert_ok!(Verification::do_try_state());
+			}
+			let chosen = validators();
+			assert_eq!(chosen.len(), 2);
+			assert!(chosen.contains(&2));
 		});
 	}
 }
