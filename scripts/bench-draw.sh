@@ -8,9 +8,10 @@
 # runs a node on it with no load until block END (default 115). The nodes run side by side.
 # MODEL §8 draws k = round(15 % x (20 + N)) validators, at most 256: 5 at N = 10 and 256 from
 # N = 1,687, so N = 2,000 and N = 100,000 make the same draw (256 re-weighings of the serving
-# validators, 256 draws, 256 restored weights: 769 steps) over different trees. The draw starts
-# at block #100, the first of session 1, and takes at most 64 steps a block (MaxDrawStepsPerBlock),
-# so at 256 validators it fills #100..#111 and ends in #112.
+# validators, about 270 to 290 trials, 256 nodes put back: about 790 steps) over lists of
+# different lengths. The draw starts at block #100, the first of session 1, and takes at most 64
+# steps a block (MaxDrawStepsPerBlock), so at 256 validators it fills #100..#111 and ends in
+# #112 or #113.
 # The drawn validators have no keys, so nothing is attested and finality stays at genesis; the
 # trading center authors the blocks all the same, and nothing else happens in them.
 # The nodes are then stopped and blocks #FROM (default 90)..#END of each database are re-executed
