@@ -8,9 +8,9 @@ block by block, the median of their execution times. A block belongs to the draw
 charged more than 1 ms above the median of the blocks before #100 (the idle blocks, which carry
 only the hooks). A draw block's *draw part* is its execution time less the median of the idle
 blocks. For each N the script prints the idle and the draw blocks; then, for each N against
-the first N whose draw took more than one block, the draw parts of the blocks both draws have,
-block by block (chains whose draws have the same number of validators do the same kind of steps
-in the same blocks: re-weighings, draws, restored weights).
+the next smaller N whose draw took more than one block, the draw parts of the blocks both draws
+have, block by block (chains whose draws have the same number of validators do the same kind
+of steps in the same blocks: re-weighings, trials, nodes put back).
 
 Usage: draw-report.py N=LOG [N=LOG ...]
 """
@@ -74,10 +74,10 @@ def main() -> None:
                 f"draw part {ms(parts[size][b])} of {ms(charged[b] - baseline)}"
             )
     sizes = [size for size in sorted(parts) if len(parts[size]) > 1]
-    for size in sizes[1:]:
-        base, now = parts[sizes[0]], parts[size]
+    for smaller, size in zip(sizes, sizes[1:]):
+        base, now = parts[smaller], parts[size]
         common = sorted(set(base) & set(now))
-        print(f"draw parts, N = {sizes[0]} -> {size}, block by block:")
+        print(f"draw parts, N = {smaller} -> {size}, block by block:")
         for b in common:
             print(f"    #{b}: {ms(base[b])} -> {ms(now[b])} ({(now[b] / base[b] - 1) * 100:+.0f} %)")
         before, after = sum(base[b] for b in common), sum(now[b] for b in common)
