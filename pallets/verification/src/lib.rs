@@ -1777,6 +1777,19 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// The random numbers of trial `trial` of the draw seeded with `seed`, among `listed`
+	/// slots: the slot it picks and the number that, taken modulo the ceiling, the node's
+	/// weight must exceed.
+	fn trial_numbers(seed: &T::Hash, trial: u32, listed: u32) -> (u32, u128) {
+		let random = sp_io::hashing::blake2_256(&(seed, trial).encode());
+		let [pick, accept] = [0, 16].map(|at| {
+			let mut bytes = [0u8; 16];
+			bytes.copy_from_slice(&random[at..at + 16]);
+			u128::from_le_bytes(bytes)
+		});
+		((pick % u128::from(listed.max(1))) as u32, accept)
+	}
+
 	/// The weight of one draw step, whichever kind it is: a refresh, a trial or a restore.
 	pub fn draw_step_weight() -> Weight {
 		let draw = <T as Config>::WeightInfo::on_initialize_draw(1)
@@ -1837,14 +1850,9 @@ impl<T: Config> Pallet<T> {
 			{
 				// One trial: a listed node, uniformly, taken with probability
 				// weight / ceiling unless it is drawn already.
-				let random = sp_io::hashing::blake2_256(&(pending.seed, pending.trials).encode());
+				let (slot, accept) =
+					Self::trial_numbers(&pending.seed, pending.trials, EligibleCount::<T>::get());
 				pending.trials = pending.trials.saturating_add(1);
-				let [pick, accept] = [0, 16].map(|at| {
-					let mut bytes = [0u8; 16];
-					bytes.copy_from_slice(&random[at..at + 16]);
-					u128::from_le_bytes(bytes)
-				});
-				let slot = (pick % u128::from(EligibleCount::<T>::get().max(1))) as u32;
 				let Some(who) = EligibleAt::<T>::get(slot) else {
 					defensive!("the slots below EligibleCount are filled");
 					break;
