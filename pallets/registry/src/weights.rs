@@ -65,8 +65,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	fn apply() -> Weight {
 		// Proof size: measured `1146`, estimated `3593`.
-		// Minimum execution time: 67_710_000 picoseconds.
-		Weight::from_parts(70_825_000, 3593)
+		// Minimum execution time: 66_389_000 picoseconds.
+		Weight::from_parts(69_133_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -80,8 +80,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Registry::MeterOwner` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn withdraw_application() -> Weight {
 		// Proof size: measured `530`, estimated `3593`.
-		// Minimum execution time: 53_870_000 picoseconds.
-		Weight::from_parts(56_944_000, 3593)
+		// Minimum execution time: 52_948_000 picoseconds.
+		Weight::from_parts(55_332_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -123,28 +123,26 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::PreviousJudgements` (`max_values`: Some(1), `max_size`: Some(1282), added: 1777, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::DrawWeight` (r:1 w:1)
 	/// Proof: `Verification::DrawWeight` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Position` (r:1 w:1)
-	/// Proof: `Verification::Position` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::PositionCount` (r:1 w:1)
-	/// Proof: `Verification::PositionCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::WeightCeiling` (r:1 w:0)
+	/// Proof: `Verification::WeightCeiling` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::EligibleCount` (r:1 w:1)
 	/// Proof: `Verification::EligibleCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Drawn` (r:1 w:0)
 	/// Proof: `Verification::Drawn` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Tree` (r:16 w:16)
-	/// Proof: `Verification::Tree` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::TreeTotal` (r:1 w:1)
-	/// Proof: `Verification::TreeTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::UndrawnCount` (r:1 w:1)
+	/// Proof: `Verification::UndrawnCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::MeterOwner` (r:0 w:1)
 	/// Proof: `Registry::MeterOwner` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::NodeAt` (r:0 w:1)
-	/// Proof: `Verification::NodeAt` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::EligibleAt` (r:0 w:1)
+	/// Proof: `Verification::EligibleAt` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::SlotOf` (r:0 w:1)
+	/// Proof: `Verification::SlotOf` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn approve() -> Weight {
-		// Proof size: measured `4394`, estimated `41038`.
-		// Minimum execution time: 235_639_000 picoseconds.
-		Weight::from_parts(244_452_000, 41038)
-			.saturating_add(T::DbWeight::get().reads(40_u64))
-			.saturating_add(T::DbWeight::get().writes(34_u64))
+		// Proof size: measured `3028`, estimated `13775`.
+		// Minimum execution time: 137_654_000 picoseconds.
+		Weight::from_parts(143_132_000, 13775)
+			.saturating_add(T::DbWeight::get().reads(23_u64))
+			.saturating_add(T::DbWeight::get().writes(17_u64))
 	}
 	/// Storage: `Registry::Applications` (r:1 w:1)
 	/// Proof: `Registry::Applications` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
@@ -156,8 +154,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Registry::MeterOwner` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn reject() -> Weight {
 		// Proof size: measured `530`, estimated `3593`.
-		// Minimum execution time: 54_080_000 picoseconds.
-		Weight::from_parts(56_874_000, 3593)
+		// Minimum execution time: 52_858_000 picoseconds.
+		Weight::from_parts(55_192_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -197,26 +195,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::PreviousJudgements` (`max_values`: Some(1), `max_size`: Some(1282), added: 1777, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::DrawWeight` (r:1 w:1)
 	/// Proof: `Verification::DrawWeight` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Position` (r:1 w:1)
-	/// Proof: `Verification::Position` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::PositionCount` (r:1 w:1)
-	/// Proof: `Verification::PositionCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::WeightCeiling` (r:1 w:0)
+	/// Proof: `Verification::WeightCeiling` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::EligibleCount` (r:1 w:1)
 	/// Proof: `Verification::EligibleCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Drawn` (r:1 w:0)
 	/// Proof: `Verification::Drawn` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Tree` (r:16 w:16)
-	/// Proof: `Verification::Tree` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::TreeTotal` (r:1 w:1)
-	/// Proof: `Verification::TreeTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::NodeAt` (r:0 w:1)
-	/// Proof: `Verification::NodeAt` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::UndrawnCount` (r:1 w:1)
+	/// Proof: `Verification::UndrawnCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::EligibleAt` (r:0 w:1)
+	/// Proof: `Verification::EligibleAt` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::SlotOf` (r:0 w:1)
+	/// Proof: `Verification::SlotOf` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn register() -> Weight {
-		// Proof size: measured `4685`, estimated `41038`.
-		// Minimum execution time: 192_906_000 picoseconds.
-		Weight::from_parts(201_569_000, 41038)
-			.saturating_add(T::DbWeight::get().reads(39_u64))
-			.saturating_add(T::DbWeight::get().writes(31_u64))
+		// Proof size: measured `3280`, estimated `13775`.
+		// Minimum execution time: 96_112_000 picoseconds.
+		Weight::from_parts(100_649_000, 13775)
+			.saturating_add(T::DbWeight::get().reads(22_u64))
+			.saturating_add(T::DbWeight::get().writes(14_u64))
 	}
 	/// Storage: `Registry::Nodes` (r:1 w:1)
 	/// Proof: `Registry::Nodes` (`max_values`: None, `max_size`: Some(90), added: 2565, mode: `MaxEncodedLen`)
@@ -234,22 +230,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::MemberCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::DrawWeight` (r:1 w:1)
 	/// Proof: `Verification::DrawWeight` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Position` (r:1 w:0)
-	/// Proof: `Verification::Position` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::WeightCeiling` (r:1 w:0)
+	/// Proof: `Verification::WeightCeiling` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::SlotOf` (r:1 w:1)
+	/// Proof: `Verification::SlotOf` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::EligibleCount` (r:1 w:1)
 	/// Proof: `Verification::EligibleCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Drawn` (r:1 w:0)
 	/// Proof: `Verification::Drawn` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Tree` (r:16 w:16)
-	/// Proof: `Verification::Tree` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::TreeTotal` (r:1 w:1)
-	/// Proof: `Verification::TreeTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::UndrawnCount` (r:1 w:1)
+	/// Proof: `Verification::UndrawnCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::EligibleAt` (r:0 w:1)
+	/// Proof: `Verification::EligibleAt` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn suspend() -> Weight {
-		// Proof size: measured `3981`, estimated `41038`.
-		// Minimum execution time: 151_153_000 picoseconds.
-		Weight::from_parts(157_614_000, 41038)
-			.saturating_add(T::DbWeight::get().reads(28_u64))
-			.saturating_add(T::DbWeight::get().writes(25_u64))
+		// Proof size: measured `2935`, estimated `3566`.
+		// Minimum execution time: 67_801_000 picoseconds.
+		Weight::from_parts(71_075_000, 3566)
+			.saturating_add(T::DbWeight::get().reads(13_u64))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
 	/// Storage: `Registry::Nodes` (r:1 w:1)
 	/// Proof: `Registry::Nodes` (`max_values`: None, `max_size`: Some(90), added: 2565, mode: `MaxEncodedLen`)
@@ -281,29 +279,31 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Credit::Params` (`max_values`: Some(1), `max_size`: Some(68), added: 563, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::DrawWeight` (r:1 w:1)
 	/// Proof: `Verification::DrawWeight` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Position` (r:1 w:0)
-	/// Proof: `Verification::Position` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::WeightCeiling` (r:1 w:0)
+	/// Proof: `Verification::WeightCeiling` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::EligibleCount` (r:1 w:1)
 	/// Proof: `Verification::EligibleCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Drawn` (r:1 w:0)
 	/// Proof: `Verification::Drawn` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Tree` (r:16 w:16)
-	/// Proof: `Verification::Tree` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::TreeTotal` (r:1 w:1)
-	/// Proof: `Verification::TreeTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::UndrawnCount` (r:1 w:1)
+	/// Proof: `Verification::UndrawnCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::EligibleAt` (r:0 w:1)
+	/// Proof: `Verification::EligibleAt` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::SlotOf` (r:0 w:1)
+	/// Proof: `Verification::SlotOf` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn reinstate() -> Weight {
-		// Proof size: measured `4668`, estimated `41038`.
-		// Minimum execution time: 176_371_000 picoseconds.
-		Weight::from_parts(182_921_000, 41038)
-			.saturating_add(T::DbWeight::get().reads(35_u64))
-			.saturating_add(T::DbWeight::get().writes(25_u64))
+		// Proof size: measured `3138`, estimated `13775`.
+		// Minimum execution time: 84_786_000 picoseconds.
+		Weight::from_parts(88_191_000, 13775)
+			.saturating_add(T::DbWeight::get().reads(19_u64))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
 	/// Storage: `Registry::TradingCenter` (r:0 w:1)
 	/// Proof: `Registry::TradingCenter` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	fn set_trading_center() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 5_588_000 picoseconds.
-		Weight::from_parts(6_340_000, 0)
+		// Minimum execution time: 5_237_000 picoseconds.
+		Weight::from_parts(5_949_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 }
@@ -311,42 +311,42 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with ParityDB's database weights (the node's database), for tests and mocks.
 impl WeightInfo for () {
 	fn apply() -> Weight {
-		Weight::from_parts(70_825_000, 3593)
+		Weight::from_parts(69_133_000, 3593)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn withdraw_application() -> Weight {
-		Weight::from_parts(56_944_000, 3593)
+		Weight::from_parts(55_332_000, 3593)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn approve() -> Weight {
-		Weight::from_parts(244_452_000, 41038)
-			.saturating_add(ParityDbWeight::get().reads(40_u64))
-			.saturating_add(ParityDbWeight::get().writes(34_u64))
+		Weight::from_parts(143_132_000, 13775)
+			.saturating_add(ParityDbWeight::get().reads(23_u64))
+			.saturating_add(ParityDbWeight::get().writes(17_u64))
 	}
 	fn reject() -> Weight {
-		Weight::from_parts(56_874_000, 3593)
+		Weight::from_parts(55_192_000, 3593)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn register() -> Weight {
-		Weight::from_parts(201_569_000, 41038)
-			.saturating_add(ParityDbWeight::get().reads(39_u64))
-			.saturating_add(ParityDbWeight::get().writes(31_u64))
+		Weight::from_parts(100_649_000, 13775)
+			.saturating_add(ParityDbWeight::get().reads(22_u64))
+			.saturating_add(ParityDbWeight::get().writes(14_u64))
 	}
 	fn suspend() -> Weight {
-		Weight::from_parts(157_614_000, 41038)
-			.saturating_add(ParityDbWeight::get().reads(28_u64))
-			.saturating_add(ParityDbWeight::get().writes(25_u64))
+		Weight::from_parts(71_075_000, 3566)
+			.saturating_add(ParityDbWeight::get().reads(13_u64))
+			.saturating_add(ParityDbWeight::get().writes(11_u64))
 	}
 	fn reinstate() -> Weight {
-		Weight::from_parts(182_921_000, 41038)
-			.saturating_add(ParityDbWeight::get().reads(35_u64))
-			.saturating_add(ParityDbWeight::get().writes(25_u64))
+		Weight::from_parts(88_191_000, 13775)
+			.saturating_add(ParityDbWeight::get().reads(19_u64))
+			.saturating_add(ParityDbWeight::get().writes(11_u64))
 	}
 	fn set_trading_center() -> Weight {
-		Weight::from_parts(6_340_000, 0)
+		Weight::from_parts(5_949_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 }

@@ -69,15 +69,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Params` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn set_params() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 5_458_000 picoseconds.
-		Weight::from_parts(6_379_000, 0)
+		// Minimum execution time: 5_418_000 picoseconds.
+		Weight::from_parts(6_240_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Verification::BatchedPolls` (r:0 w:1)
 	/// Proof: `Verification::BatchedPolls` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn set_batched_polls() -> Weight {
 		// Proof size: measured `0`, estimated `0`.
-		// Minimum execution time: 5_298_000 picoseconds.
+		// Minimum execution time: 5_308_000 picoseconds.
 		Weight::from_parts(6_119_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -88,9 +88,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Verification::BatchedPolls` (r:1 w:0)
 	/// Proof: `Verification::BatchedPolls` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn open_single() -> Weight {
-		// Proof size: measured `40`, estimated `20153`.
-		// Minimum execution time: 12_899_000 picoseconds.
-		Weight::from_parts(14_071_000, 20153)
+		// Proof size: measured `63`, estimated `20153`.
+		// Minimum execution time: 13_590_000 picoseconds.
+		Weight::from_parts(14_831_000, 20153)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -103,43 +103,46 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Verification::BatchSubjects` (r:1 w:1)
 	/// Proof: `Verification::BatchSubjects` (`max_values`: None, `max_size`: None, mode: `Measured`)
 	fn open_batched() -> Weight {
-		// Proof size: measured `40`, estimated `20153`.
-		// Minimum execution time: 19_018_000 picoseconds.
-		Weight::from_parts(20_530_000, 20153)
+		// Proof size: measured `63`, estimated `20153`.
+		// Minimum execution time: 19_809_000 picoseconds.
+		Weight::from_parts(21_471_000, 20153)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Verification::Draw` (r:1 w:0)
-	/// Proof: `Verification::Draw` (`max_values`: Some(1), `max_size`: Some(12342), added: 12837, mode: `MaxEncodedLen`)
+	/// Proof: `Verification::Draw` (`max_values`: Some(1), `max_size`: Some(12346), added: 12841, mode: `MaxEncodedLen`)
 	fn on_initialize_idle() -> Weight {
-		// Proof size: measured `0`, estimated `13827`.
-		// Minimum execution time: 721_000 picoseconds.
-		Weight::from_parts(891_000, 13827)
+		// Proof size: measured `0`, estimated `13831`.
+		// Minimum execution time: 731_000 picoseconds.
+		Weight::from_parts(921_000, 13831)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 	}
 	/// Storage: `Verification::Draw` (r:1 w:1)
-	/// Proof: `Verification::Draw` (`max_values`: Some(1), `max_size`: Some(12342), added: 12837, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::TreeTotal` (r:1 w:1)
-	/// Proof: `Verification::TreeTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Tree` (r:715 w:386)
-	/// Proof: `Verification::Tree` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::NodeAt` (r:64 w:0)
-	/// Proof: `Verification::NodeAt` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Proof: `Verification::Draw` (`max_values`: Some(1), `max_size`: Some(12346), added: 12841, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::UndrawnCount` (r:1 w:1)
+	/// Proof: `Verification::UndrawnCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::EligibleCount` (r:1 w:0)
+	/// Proof: `Verification::EligibleCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::EligibleAt` (r:64 w:0)
+	/// Proof: `Verification::EligibleAt` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::DrawWeight` (r:64 w:0)
 	/// Proof: `Verification::DrawWeight` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Drawn` (r:0 w:64)
+	/// Storage: `Verification::WeightCeiling` (r:1 w:0)
+	/// Proof: `Verification::WeightCeiling` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::Drawn` (r:64 w:64)
 	/// Proof: `Verification::Drawn` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[0, 64]`.
 	fn on_initialize_draw(s: u32, ) -> Weight {
-		// Proof size: measured `1647 + s * (1017 ±0)`, estimated `201230 + s * (23988 ±0)`.
-		// Minimum execution time: 210_000 picoseconds.
-		Weight::from_parts(87_701_227, 201230)
-			// Standard error: 415_881
-			.saturating_add(Weight::from_parts(99_988_646, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads((13_u64).saturating_mul(s.into())))
-			.saturating_add(T::DbWeight::get().writes(12_u64))
-			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(s.into())))
-			.saturating_add(Weight::from_parts(0, 23988).saturating_mul(s.into()))
+		// Proof size: measured `1428 + s * (528 ±0)`, estimated `13831 + s * (2539 ±0)`.
+		// Minimum execution time: 180_000 picoseconds.
+		Weight::from_parts(220_000, 13831)
+			// Standard error: 30_499
+			.saturating_add(Weight::from_parts(22_307_202, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(s.into())))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(s.into()))
 	}
 	/// Storage: `Verification::Polls` (r:1 w:1)
 	/// Proof: `Verification::Polls` (`max_values`: None, `max_size`: Some(16688), added: 19163, mode: `MaxEncodedLen`)
@@ -163,55 +166,53 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Judgements` (`max_values`: Some(1), `max_size`: Some(1282), added: 1777, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[1, 256]`.
 	fn vote(v: u32, ) -> Weight {
-		// Proof size: measured `965 + v * (97 ±0)`, estimated `20153 + v * (97 ±0)`.
-		// Minimum execution time: 225_714_000 picoseconds.
-		Weight::from_parts(225_527_271, 20153)
-			// Standard error: 2_139
-			.saturating_add(Weight::from_parts(344_850, 0).saturating_mul(v.into()))
+		// Proof size: measured `966 + v * (97 ±0)`, estimated `20153 + v * (97 ±0)`.
+		// Minimum execution time: 223_021_000 picoseconds.
+		Weight::from_parts(223_139_416, 20153)
+			// Standard error: 1_971
+			.saturating_add(Weight::from_parts(341_863, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 97).saturating_mul(v.into()))
 	}
 	/// Storage: `Verification::Draw` (r:1 w:1)
-	/// Proof: `Verification::Draw` (`max_values`: Some(1), `max_size`: Some(12342), added: 12837, mode: `MaxEncodedLen`)
+	/// Proof: `Verification::Draw` (`max_values`: Some(1), `max_size`: Some(12346), added: 12841, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::PreviousValidators` (r:1 w:0)
 	/// Proof: `Verification::PreviousValidators` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Validators` (r:1 w:0)
 	/// Proof: `Verification::Validators` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::TreeTotal` (r:1 w:1)
-	/// Proof: `Verification::TreeTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::PreviousJudgements` (r:1 w:1)
 	/// Proof: `Verification::PreviousJudgements` (`max_values`: Some(1), `max_size`: Some(1282), added: 1777, mode: `MaxEncodedLen`)
 	/// Storage: `Credit::Records` (r:64 w:64)
 	/// Proof: `Credit::Records` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Members` (r:64 w:0)
 	/// Proof: `Verification::Members` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Params` (r:1 w:0)
-	/// Proof: `Verification::Params` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Judgements` (r:1 w:0)
-	/// Proof: `Verification::Judgements` (`max_values`: Some(1), `max_size`: Some(1282), added: 1777, mode: `MaxEncodedLen`)
-	/// Storage: `Credit::Params` (r:1 w:0)
-	/// Proof: `Credit::Params` (`max_values`: Some(1), `max_size`: Some(68), added: 563, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::DrawWeight` (r:64 w:64)
 	/// Proof: `Verification::DrawWeight` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Position` (r:64 w:0)
-	/// Proof: `Verification::Position` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::WeightCeiling` (r:1 w:0)
+	/// Proof: `Verification::WeightCeiling` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::SlotOf` (r:64 w:128)
+	/// Proof: `Verification::SlotOf` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::EligibleCount` (r:1 w:1)
+	/// Proof: `Verification::EligibleCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::EligibleAt` (r:64 w:128)
+	/// Proof: `Verification::EligibleAt` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Verification::Drawn` (r:64 w:0)
 	/// Proof: `Verification::Drawn` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Verification::Tree` (r:361 w:361)
-	/// Proof: `Verification::Tree` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Verification::UndrawnCount` (r:1 w:1)
+	/// Proof: `Verification::UndrawnCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[0, 64]`.
 	fn on_initialize_refresh(s: u32, ) -> Weight {
-		// Proof size: measured `29280 + s * (506 ±0)`, estimated `104497 + s * (15381 ±0)`.
-		// Minimum execution time: 18_948_000 picoseconds.
-		Weight::from_parts(109_078_769, 104497)
-			// Standard error: 368_117
-			.saturating_add(Weight::from_parts(89_740_081, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(33_u64))
-			.saturating_add(T::DbWeight::get().reads((12_u64).saturating_mul(s.into())))
-			.saturating_add(T::DbWeight::get().writes(29_u64))
-			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(s.into())))
-			.saturating_add(Weight::from_parts(0, 15381).saturating_mul(s.into()))
+		// Proof size: measured `28733 + s * (410 ±0)`, estimated `13831 + s * (2543 ±0)`.
+		// Minimum execution time: 17_917_000 picoseconds.
+		Weight::from_parts(44_710_513, 13831)
+			// Standard error: 30_664
+			.saturating_add(Weight::from_parts(37_582_780, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(s.into())))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(s.into()))
 	}
 	/// Storage: `Verification::Polls` (r:1 w:1)
 	/// Proof: `Verification::Polls` (`max_values`: None, `max_size`: Some(16688), added: 19163, mode: `MaxEncodedLen`)
@@ -223,11 +224,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::ValidatorsTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[2, 256]`.
 	fn vote_open(v: u32, ) -> Weight {
-		// Proof size: measured `197 + v * (80 ±0)`, estimated `20153`.
-		// Minimum execution time: 27_851_000 picoseconds.
-		Weight::from_parts(31_132_879, 20153)
-			// Standard error: 604
-			.saturating_add(Weight::from_parts(88_715, 0).saturating_mul(v.into()))
+		// Proof size: measured `198 + v * (80 ±0)`, estimated `20153`.
+		// Minimum execution time: 26_600_000 picoseconds.
+		Weight::from_parts(29_816_848, 20153)
+			// Standard error: 468
+			.saturating_add(Weight::from_parts(68_542, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -249,11 +250,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Judgements` (`max_values`: Some(1), `max_size`: Some(1282), added: 1777, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_delivery(v: u32, ) -> Weight {
-		// Proof size: measured `8663 + v * (113 ±0)`, estimated `22352`.
-		// Minimum execution time: 55_102_000 picoseconds.
-		Weight::from_parts(51_927_007, 22352)
-			// Standard error: 2_412
-			.saturating_add(Weight::from_parts(382_997, 0).saturating_mul(v.into()))
+		// Proof size: measured `8664 + v * (113 ±0)`, estimated `22352`.
+		// Minimum execution time: 52_308_000 picoseconds.
+		Weight::from_parts(48_967_158, 22352)
+			// Standard error: 2_043
+			.saturating_add(Weight::from_parts(352_064, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -279,11 +280,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Judgements` (`max_values`: Some(1), `max_size`: Some(1282), added: 1777, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_many(v: u32, ) -> Weight {
-		// Proof size: measured `29631 + v * (97 ±0)`, estimated `1227422 + v * (100 ±0)`.
-		// Minimum execution time: 13_071_566_000 picoseconds.
-		Weight::from_parts(12_985_152_650, 1227422)
-			// Standard error: 515_133
-			.saturating_add(Weight::from_parts(14_940_249, 0).saturating_mul(v.into()))
+		// Proof size: measured `29632 + v * (97 ±0)`, estimated `1227422 + v * (100 ±0)`.
+		// Minimum execution time: 13_154_589_000 picoseconds.
+		Weight::from_parts(12_993_829_571, 1227422)
+			// Standard error: 413_634
+			.saturating_add(Weight::from_parts(13_799_706, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(391_u64))
 			.saturating_add(T::DbWeight::get().writes(386_u64))
 			.saturating_add(Weight::from_parts(0, 100).saturating_mul(v.into()))
@@ -306,11 +307,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Judgements` (`max_values`: Some(1), `max_size`: Some(1282), added: 1777, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_many_delivery(v: u32, ) -> Weight {
-		// Proof size: measured `23391 + v * (113 ±0)`, estimated `1227422`.
-		// Minimum execution time: 1_644_735_000 picoseconds.
-		Weight::from_parts(1_213_006_764, 1227422)
-			// Standard error: 387_222
-			.saturating_add(Weight::from_parts(14_706_852, 0).saturating_mul(v.into()))
+		// Proof size: measured `23392 + v * (113 ±0)`, estimated `1227422`.
+		// Minimum execution time: 1_626_859_000 picoseconds.
+		Weight::from_parts(1_197_802_347, 1227422)
+			// Standard error: 379_367
+			.saturating_add(Weight::from_parts(14_384_449, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(135_u64))
 			.saturating_add(T::DbWeight::get().writes(131_u64))
 	}
@@ -324,11 +325,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Verification::Polls` (`max_values`: None, `max_size`: Some(16688), added: 19163, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[2, 256]`.
 	fn vote_many_open(v: u32, ) -> Weight {
-		// Proof size: measured `4028 + v * (80 ±0)`, estimated `1227422`.
-		// Minimum execution time: 721_688_000 picoseconds.
-		Weight::from_parts(769_156_454, 1227422)
-			// Standard error: 27_838
-			.saturating_add(Weight::from_parts(1_739_588, 0).saturating_mul(v.into()))
+		// Proof size: measured `4029 + v * (80 ±0)`, estimated `1227422`.
+		// Minimum execution time: 717_172_000 picoseconds.
+		Weight::from_parts(747_240_601, 1227422)
+			// Standard error: 17_901
+			.saturating_add(Weight::from_parts(1_437_887, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(67_u64))
 			.saturating_add(T::DbWeight::get().writes(64_u64))
 	}
@@ -358,11 +359,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Credit::Records` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[1, 256]`.
 	fn decide(v: u32, ) -> Weight {
-		// Proof size: measured `1786 + v * (177 ±0)`, estimated `20153 + v * (2543 ±0)`.
-		// Minimum execution time: 242_449_000 picoseconds.
-		Weight::from_parts(205_503_231, 20153)
-			// Standard error: 16_032
-			.saturating_add(Weight::from_parts(8_788_659, 0).saturating_mul(v.into()))
+		// Proof size: measured `1750 + v * (177 ±0)`, estimated `20153 + v * (2543 ±0)`.
+		// Minimum execution time: 236_981_000 picoseconds.
+		Weight::from_parts(213_780_814, 20153)
+			// Standard error: 9_032
+			.saturating_add(Weight::from_parts(8_303_412, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
@@ -385,12 +386,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[2, 256]`.
 	fn vote_batch_open(p: u32, v: u32, ) -> Weight {
 		// Proof size: measured `164 + p * (8 ±0) + v * (132 ±0)`, estimated `25006 + p * (8 ±0) + v * (132 ±0)`.
-		// Minimum execution time: 146_517_000 picoseconds.
-		Weight::from_parts(94_938_593, 25006)
-			// Standard error: 25_044
-			.saturating_add(Weight::from_parts(252_034, 0).saturating_mul(p.into()))
-			// Standard error: 50_360
-			.saturating_add(Weight::from_parts(282_207, 0).saturating_mul(v.into()))
+		// Minimum execution time: 109_452_000 picoseconds.
+		Weight::from_parts(59_191_733, 25006)
+			// Standard error: 18_659
+			.saturating_add(Weight::from_parts(238_086, 0).saturating_mul(p.into()))
+			// Standard error: 37_521
+			.saturating_add(Weight::from_parts(322_891, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(Weight::from_parts(0, 8).saturating_mul(p.into()))
@@ -425,11 +426,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 512]`.
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_batch(p: u32, v: u32, ) -> Weight {
-		// Proof size: measured `0 + p * (533 ±0) + v * (284 ±0)`, estimated `26272 + p * (19163 ±0) + v * (3137 ±23)`.
-		// Minimum execution time: 359_852_000 picoseconds.
-		Weight::from_parts(361_295_000, 26272)
-			// Standard error: 784_472
-			.saturating_add(Weight::from_parts(234_367_979, 0).saturating_mul(p.into()))
+		// Proof size: measured `0 + p * (533 ±0) + v * (284 ±0)`, estimated `26273 + p * (19163 ±0) + v * (3137 ±322)`.
+		// Minimum execution time: 355_346_000 picoseconds.
+		Weight::from_parts(611_100_463, 26273)
+			// Standard error: 5_110_238
+			.saturating_add(Weight::from_parts(227_113_215, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(16_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
@@ -462,13 +463,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 512]`.
 	/// The range of component `v` is `[1, 256]`.
 	fn vote_batch_delivery(p: u32, v: u32, ) -> Weight {
-		// Proof size: measured `0 + p * (1676 ±0) + v * (3015 ±0)`, estimated `42646 + p * (19163 ±0) + v * (3740 ±3)`.
-		// Minimum execution time: 1_274_147_000 picoseconds.
-		Weight::from_parts(1_281_748_000, 42646)
-			// Standard error: 367_433
-			.saturating_add(Weight::from_parts(29_828_858, 0).saturating_mul(p.into()))
-			// Standard error: 734_841
-			.saturating_add(Weight::from_parts(2_851_473, 0).saturating_mul(v.into()))
+		// Proof size: measured `0 + p * (1676 ±0) + v * (3015 ±0)`, estimated `42647 + p * (19163 ±0) + v * (3740 ±267)`.
+		// Minimum execution time: 1_134_420_000 picoseconds.
+		Weight::from_parts(433_951_800, 42647)
+			// Standard error: 631_755
+			.saturating_add(Weight::from_parts(28_648_638, 0).saturating_mul(p.into()))
+			// Standard error: 1_265_719
+			.saturating_add(Weight::from_parts(2_867_554, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -505,13 +506,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 512]`.
 	/// The range of component `v` is `[2, 256]`.
 	fn vote_batch_agreed(p: u32, v: u32, ) -> Weight {
-		// Proof size: measured `0 + p * (766 ±0) + v * (685 ±0)`, estimated `300335 + p * (19163 ±31) + v * (6639 ±63)`.
-		// Minimum execution time: 114_560_000 picoseconds.
-		Weight::from_parts(115_591_000, 300335)
-			// Standard error: 1_360_192
-			.saturating_add(Weight::from_parts(238_442_874, 0).saturating_mul(p.into()))
-			// Standard error: 2_719_586
-			.saturating_add(Weight::from_parts(8_205_910, 0).saturating_mul(v.into()))
+		// Proof size: measured `0 + p * (766 ±0) + v * (685 ±0)`, estimated `300335 + p * (19163 ±51) + v * (6639 ±78)`.
+		// Minimum execution time: 83_985_000 picoseconds.
+		Weight::from_parts(85_347_000, 300335)
+			// Standard error: 1_258_896
+			.saturating_add(Weight::from_parts(230_411_574, 0).saturating_mul(p.into()))
+			// Standard error: 2_517_052
+			.saturating_add(Weight::from_parts(3_943_450, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
@@ -546,13 +547,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 512]`.
 	/// The range of component `v` is `[2, 256]`.
 	fn vote_batch_agreed_delivery(p: u32, v: u32, ) -> Weight {
-		// Proof size: measured `0 + p * (4571 ±0) + v * (8877 ±0)`, estimated `151413 + p * (19163 ±0) + v * (10249 ±782)`.
-		// Minimum execution time: 1_107_670_000 picoseconds.
-		Weight::from_parts(1_139_167_000, 151413)
-			// Standard error: 994_501
-			.saturating_add(Weight::from_parts(32_672_398, 0).saturating_mul(p.into()))
-			// Standard error: 1_988_417
-			.saturating_add(Weight::from_parts(17_482_215, 0).saturating_mul(v.into()))
+		// Proof size: measured `0 + p * (4571 ±0) + v * (8877 ±0)`, estimated `151413 + p * (19163 ±25) + v * (10249 ±484)`.
+		// Minimum execution time: 1_022_214_000 picoseconds.
+		Weight::from_parts(1_029_104_000, 151413)
+			// Standard error: 855_236
+			.saturating_add(Weight::from_parts(32_253_070, 0).saturating_mul(p.into()))
+			// Standard error: 1_709_970
+			.saturating_add(Weight::from_parts(15_666_721, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(135_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
@@ -595,13 +596,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 512]`.
 	/// The range of component `v` is `[1, 256]`.
 	fn decide_batch(p: u32, v: u32, ) -> Weight {
-		// Proof size: measured `0 + p * (742 ±0) + v * (816 ±0)`, estimated `47534 + p * (19163 ±34) + v * (9379 ±69)`.
-		// Minimum execution time: 2_648_752_000 picoseconds.
-		Weight::from_parts(2_700_078_000, 47534)
-			// Standard error: 1_722_189
-			.saturating_add(Weight::from_parts(226_499_786, 0).saturating_mul(p.into()))
-			// Standard error: 3_444_265
-			.saturating_add(Weight::from_parts(24_746_711, 0).saturating_mul(v.into()))
+		// Proof size: measured `0 + p * (742 ±0) + v * (816 ±0)`, estimated `47498 + p * (19163 ±0) + v * (9379 ±0)`.
+		// Minimum execution time: 2_498_570_000 picoseconds.
+		Weight::from_parts(2_539_060_000, 47498)
+			// Standard error: 1_101_838
+			.saturating_add(Weight::from_parts(222_379_765, 0).saturating_mul(p.into()))
+			// Standard error: 2_203_604
+			.saturating_add(Weight::from_parts(17_941_807, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(273_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
@@ -616,7 +617,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measured weights with ParityDB's database weights (the node's database), for tests and mocks.
 impl WeightInfo for () {
 	fn set_params() -> Weight {
-		Weight::from_parts(6_379_000, 0)
+		Weight::from_parts(6_240_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_batched_polls() -> Weight {
@@ -624,77 +625,78 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn open_single() -> Weight {
-		Weight::from_parts(14_071_000, 20153)
+		Weight::from_parts(14_831_000, 20153)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn open_batched() -> Weight {
-		Weight::from_parts(20_530_000, 20153)
+		Weight::from_parts(21_471_000, 20153)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn on_initialize_idle() -> Weight {
-		Weight::from_parts(891_000, 13827)
+		Weight::from_parts(921_000, 13831)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 	}
 	fn on_initialize_draw(s: u32, ) -> Weight {
-		Weight::from_parts(87_701_227, 201230)
-			.saturating_add(Weight::from_parts(99_988_646, 0).saturating_mul(s.into()))
-			.saturating_add(ParityDbWeight::get().reads((13_u64).saturating_mul(s.into())))
-			.saturating_add(ParityDbWeight::get().writes(12_u64))
-			.saturating_add(ParityDbWeight::get().writes((7_u64).saturating_mul(s.into())))
-			.saturating_add(Weight::from_parts(0, 23988).saturating_mul(s.into()))
+		Weight::from_parts(220_000, 13831)
+			.saturating_add(Weight::from_parts(22_307_202, 0).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(s.into())))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(s.into()))
 	}
 	fn vote(v: u32, ) -> Weight {
-		Weight::from_parts(225_527_271, 20153)
-			.saturating_add(Weight::from_parts(344_850, 0).saturating_mul(v.into()))
+		Weight::from_parts(223_139_416, 20153)
+			.saturating_add(Weight::from_parts(341_863, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(13_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 97).saturating_mul(v.into()))
 	}
 	fn on_initialize_refresh(s: u32, ) -> Weight {
-		Weight::from_parts(109_078_769, 104497)
-			.saturating_add(Weight::from_parts(89_740_081, 0).saturating_mul(s.into()))
-			.saturating_add(ParityDbWeight::get().reads(33_u64))
-			.saturating_add(ParityDbWeight::get().reads((12_u64).saturating_mul(s.into())))
-			.saturating_add(ParityDbWeight::get().writes(29_u64))
-			.saturating_add(ParityDbWeight::get().writes((8_u64).saturating_mul(s.into())))
-			.saturating_add(Weight::from_parts(0, 15381).saturating_mul(s.into()))
+		Weight::from_parts(44_710_513, 13831)
+			.saturating_add(Weight::from_parts(37_582_780, 0).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(s.into())))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
+			.saturating_add(ParityDbWeight::get().writes((6_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(s.into()))
 	}
 	fn vote_open(v: u32, ) -> Weight {
-		Weight::from_parts(31_132_879, 20153)
-			.saturating_add(Weight::from_parts(88_715, 0).saturating_mul(v.into()))
+		Weight::from_parts(29_816_848, 20153)
+			.saturating_add(Weight::from_parts(68_542, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn vote_delivery(v: u32, ) -> Weight {
-		Weight::from_parts(51_927_007, 22352)
-			.saturating_add(Weight::from_parts(382_997, 0).saturating_mul(v.into()))
+		Weight::from_parts(48_967_158, 22352)
+			.saturating_add(Weight::from_parts(352_064, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn vote_many(v: u32, ) -> Weight {
-		Weight::from_parts(12_985_152_650, 1227422)
-			.saturating_add(Weight::from_parts(14_940_249, 0).saturating_mul(v.into()))
+		Weight::from_parts(12_993_829_571, 1227422)
+			.saturating_add(Weight::from_parts(13_799_706, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(391_u64))
 			.saturating_add(ParityDbWeight::get().writes(386_u64))
 			.saturating_add(Weight::from_parts(0, 100).saturating_mul(v.into()))
 	}
 	fn vote_many_delivery(v: u32, ) -> Weight {
-		Weight::from_parts(1_213_006_764, 1227422)
-			.saturating_add(Weight::from_parts(14_706_852, 0).saturating_mul(v.into()))
+		Weight::from_parts(1_197_802_347, 1227422)
+			.saturating_add(Weight::from_parts(14_384_449, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(135_u64))
 			.saturating_add(ParityDbWeight::get().writes(131_u64))
 	}
 	fn vote_many_open(v: u32, ) -> Weight {
-		Weight::from_parts(769_156_454, 1227422)
-			.saturating_add(Weight::from_parts(1_739_588, 0).saturating_mul(v.into()))
+		Weight::from_parts(747_240_601, 1227422)
+			.saturating_add(Weight::from_parts(1_437_887, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(67_u64))
 			.saturating_add(ParityDbWeight::get().writes(64_u64))
 	}
 	fn decide(v: u32, ) -> Weight {
-		Weight::from_parts(205_503_231, 20153)
-			.saturating_add(Weight::from_parts(8_788_659, 0).saturating_mul(v.into()))
+		Weight::from_parts(213_780_814, 20153)
+			.saturating_add(Weight::from_parts(8_303_412, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(14_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().writes(9_u64))
@@ -702,17 +704,17 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(v.into()))
 	}
 	fn vote_batch_open(p: u32, v: u32, ) -> Weight {
-		Weight::from_parts(94_938_593, 25006)
-			.saturating_add(Weight::from_parts(252_034, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(282_207, 0).saturating_mul(v.into()))
+		Weight::from_parts(59_191_733, 25006)
+			.saturating_add(Weight::from_parts(238_086, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(322_891, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 			.saturating_add(Weight::from_parts(0, 8).saturating_mul(p.into()))
 			.saturating_add(Weight::from_parts(0, 132).saturating_mul(v.into()))
 	}
 	fn vote_batch(p: u32, v: u32, ) -> Weight {
-		Weight::from_parts(361_295_000, 26272)
-			.saturating_add(Weight::from_parts(234_367_979, 0).saturating_mul(p.into()))
+		Weight::from_parts(611_100_463, 26273)
+			.saturating_add(Weight::from_parts(227_113_215, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(16_u64))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(12_u64))
@@ -721,9 +723,9 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3137).saturating_mul(v.into()))
 	}
 	fn vote_batch_delivery(p: u32, v: u32, ) -> Weight {
-		Weight::from_parts(1_281_748_000, 42646)
-			.saturating_add(Weight::from_parts(29_828_858, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(2_851_473, 0).saturating_mul(v.into()))
+		Weight::from_parts(433_951_800, 42647)
+			.saturating_add(Weight::from_parts(28_648_638, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(2_867_554, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
@@ -732,9 +734,9 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3740).saturating_mul(v.into()))
 	}
 	fn vote_batch_agreed(p: u32, v: u32, ) -> Weight {
-		Weight::from_parts(115_591_000, 300335)
-			.saturating_add(Weight::from_parts(238_442_874, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(8_205_910, 0).saturating_mul(v.into()))
+		Weight::from_parts(85_347_000, 300335)
+			.saturating_add(Weight::from_parts(230_411_574, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(3_943_450, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
@@ -745,9 +747,9 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 6639).saturating_mul(v.into()))
 	}
 	fn vote_batch_agreed_delivery(p: u32, v: u32, ) -> Weight {
-		Weight::from_parts(1_139_167_000, 151413)
-			.saturating_add(Weight::from_parts(32_672_398, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(17_482_215, 0).saturating_mul(v.into()))
+		Weight::from_parts(1_029_104_000, 151413)
+			.saturating_add(Weight::from_parts(32_253_070, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(15_666_721, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(135_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
@@ -758,9 +760,9 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 10249).saturating_mul(v.into()))
 	}
 	fn decide_batch(p: u32, v: u32, ) -> Weight {
-		Weight::from_parts(2_700_078_000, 47534)
-			.saturating_add(Weight::from_parts(226_499_786, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(24_746_711, 0).saturating_mul(v.into()))
+		Weight::from_parts(2_539_060_000, 47498)
+			.saturating_add(Weight::from_parts(222_379_765, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(17_941_807, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(273_u64))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
