@@ -301,13 +301,13 @@ impl pallet_market::Config for Runtime {
 	type FeedInPrice = FeedInPrice;
 	/// Meters have 10 blocks (one minute) after a window to report.
 	type ReadingPeriod = ConstU32<10>;
-	/// The hook settles attested contracts within the weight of 512 settlements with penalties
-	/// (512 x 1.48 ms = 0.76 s of the 2 s block on the weights of 2026-12-03; normal
-	/// transactions, up to 1.5 s, get what it leaves); a plain settlement weighs 0.67 ms, so up
-	/// to 1,135 of those fit, more than a block's transactions bring (at 384 the hook was
-	/// what limited throughput, 793 a block; docs/PERFORMANCE.md). More wait for the next
-	/// block or `settle`.
-	type MaxSettlementsPerBlock = ConstU32<512>;
+	/// The hook settles attested contracts within the weight of 640 settlements with penalties
+	/// (640 x 1.02 ms = 0.65 s of the 2 s block on the weights of 2026-12-05, the time 512 of
+	/// them took before re-weighing a node stopped walking a tree; normal transactions, up to
+	/// 1.5 s, get what it leaves); a plain settlement weighs 0.58 ms, so up to 1,115 of those
+	/// fit (at 512 the hook limited throughput to 892 a block; docs/PERFORMANCE.md). More wait
+	/// for the next block or `settle`.
+	type MaxSettlementsPerBlock = ConstU32<640>;
 	type MaxOpenOffers = ConstU32<16>;
 	type MaxOffersPerBlock = ConstU32<64>;
 	/// Acceptances are signed like transactions: sr25519, ed25519 or ECDSA account keys.
