@@ -19,8 +19,18 @@
 # REPEAT times each, default 5), alternating between the databases ROUNDS times (default 3) so
 # that the machine's load falls on all of them alike. `scripts/draw-report.py` prints each
 # block's charged weight and execution time at each N and compares the draw's blocks.
+# Two more passes re-execute the same blocks with the trie cache on (its default size, 1 GiB),
+# each block once (`--repeat 1`) in a fresh process, CACHED_ROUNDS times (default 5):
+# - `cold`: the cache holds what the blocks before it (#FROM on) read and wrote, as the cache
+#   of a node that started a few blocks before does; no block is measured on a cache its own
+#   earlier execution filled (repeated executions of one block would be);
+# - `warm`: the node's `--warm-up-trie-cache blocking` first loads the whole state of the last
+#   block into the cache, as a node started with that option has it.
+# PASSES chooses them (default "off cold warm"). KEEP=1 keeps the databases (removed otherwise).
+# Last, the script prints how long each node took to build (propose) the draw's blocks while
+# it ran, from its log: the running node, its own cache, to the millisecond.
 # Needs the built node (scripts/run-dev.sh or scripts/test.sh builds it). Takes about 12 min
-# (100 blocks of 6 s) plus the re-execution.
+# (100 blocks of 6 s) plus the re-execution (about 8 min for the three passes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -34,7 +44,11 @@ stop_nodes() {
 	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 	pids=()
 }
-trap 'stop_nodes; rm -rf "$work"/*/db "$work"/*/*.json' EXIT
+cleanup() {
+	stop_nodes
+	[ "${KEEP:-0}" = 1 ] || rm -rf "$work"/*/db "$work"/*/*.json
+}
+trap cleanup EXIT
 echo "work directory: $work" >&2
 index=0
 for n in "${sizes[@]}"; do
@@ -60,15 +74,37 @@ while :; do
 	sleep 6
 done
 stop_nodes
-echo "re-executing #$from..#$end, ${ROUNDS:-3} rounds ($(date +%T))" >&2
-reports=()
-for round in $(seq "${ROUNDS:-3}"); do
-	for n in "${sizes[@]}"; do
-		dir="$work/$n"
-		"$NODE_BIN" benchmark block --chain "$dir/spec.json" --base-path "$dir/db" \
-			--from "$from" --to "$end" --repeat "${REPEAT:-5}" >"$dir/replay-$round.log" 2>&1 ||
-			{ tail -20 "$dir/replay-$round.log" >&2; exit 1; }
-		reports+=("$n=$dir/replay-$round.log")
+# replay PASS ROUNDS ARGS...: re-execute #from..#end of every database ROUNDS times,
+# alternately, and report.
+replay() {
+	local pass="$1" rounds="$2" reports=() round n
+	shift 2
+	echo "re-executing #$from..#$end, pass $pass, $rounds rounds ($(date +%T))" >&2
+	for round in $(seq "$rounds"); do
+		for n in "${sizes[@]}"; do
+			"$NODE_BIN" benchmark block --chain "$work/$n/spec.json" --base-path "$work/$n/db" \
+				--from "$from" --to "$end" "$@" >"$work/$n/$pass-$round.log" 2>&1 ||
+				{ tail -20 "$work/$n/$pass-$round.log" >&2; exit 1; }
+			reports+=("$n=$work/$n/$pass-$round.log")
+		done
 	done
+	echo "== pass $pass: $* ==" >&2
+	echo "== pass $pass: $* =="
+	python3 scripts/draw-report.py "${reports[@]}"
+}
+for pass in ${PASSES:-off cold warm}; do
+	case "$pass" in
+	off) replay off "${ROUNDS:-3}" --repeat "${REPEAT:-5}" ;;
+	cold) replay cold "${CACHED_ROUNDS:-5}" --repeat 1 --enable-trie-cache ;;
+	warm) replay warm "${CACHED_ROUNDS:-5}" --repeat 1 --enable-trie-cache \
+		--warm-up-trie-cache blocking ;;
+	*) echo "unknown pass $pass" >&2; exit 1 ;;
+	esac
 done
-python3 scripts/draw-report.py "${reports[@]}"
+echo "== the running nodes: ms to build each block #$from..#$end (their logs) =="
+for n in "${sizes[@]}"; do
+	sed -nE 's/.*Prepared block for proposing at ([0-9]+) \(([0-9]+) ms\).*/\1 \2/p' \
+		"$work/$n/node.log" | awk -v n="$n" -v from="$from" -v end="$end" '
+		$1 >= from && $1 <= end { line = line " " $2; if ($1 >= 100) draw += $2 }
+		END { printf "N = %s:%s; #100 on: %d ms\n", n, line, draw }'
+done
