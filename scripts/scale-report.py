@@ -11,8 +11,9 @@ it does.
 
 `scale_draw` (a block's share of the validator draw) is not compared with n = 10, where the
 draw of a ten-node community ends within the block: the runtime charges a block's share at a
-fixed weight, `MaxDrawStepsPerBlock` steps as the `on_initialize_draw` benchmark weighs them
-(pallets/verification/src/weights.rs). It is judged by whether that weight's reads and writes
+fixed weight, `MaxDrawStepsPerBlock` steps, each at the dearer of the `on_initialize_draw` and
+`on_initialize_refresh` benchmarks' steps (pallets/verification/src/weights.rs), as the pallet's
+`draw_step_weight` does. It is judged by whether that weight's reads and writes
 cover the ones measured at every n. Its execution time is shown beside the charged one.
 
 Usage: scale-report.py [--tolerance 0.10] RESULTS.json...
@@ -39,25 +40,37 @@ def db_weights(path="runtime/src/weights/paritydb_weights.rs"):
 READ_US, WRITE_US = db_weights()
 
 
+def weight_parts(text, function):
+    """The parts of a `fn function(s: u32, ) -> Weight` of a weights file: (execution time in
+    us, reads, writes), each a pair (fixed, per unit of s)."""
+    start = text.index(f"fn {function}(s: u32, ) -> Weight {{")
+    body = text[start:text.index("\n\t}", start)]
+    number = lambda m: int(m.group(1).replace("_", "")) if m else 0
+    time = (number(re.search(r"Weight::from_parts\(([0-9_]+), [0-9_]+\)\n", body)) / 1e6,
+            number(re.search(r"Weight::from_parts\(([0-9_]+), 0\)\.saturating_mul\(s", body)) / 1e6)
+    counts = [(number(re.search(kind + r"\(([0-9_]+)_u64\)\)", body)),
+               number(re.search(kind + r"\(\(([0-9_]+)_u64\)\.saturating_mul\(s", body)))
+              for kind in ("reads", "writes")]
+    return time, counts[0], counts[1]
+
+
 def draw_charge(weights="pallets/verification/src/weights.rs", configs="runtime/src/configs.rs"):
-    """What the runtime's `on_initialize_draw` weight gives a block of `MaxDrawStepsPerBlock`
-    draw steps: (execution time in us, reads, writes)."""
+    """What the runtime charges a block of `MaxDrawStepsPerBlock` draw steps, as
+    `pallet_verification`'s `on_initialize` and `draw_step_weight` do: the larger fixed part
+    of `on_initialize_draw` and `on_initialize_refresh`, and every step at the larger of their
+    slopes (a step may be a trial or a re-weighing). Returns (steps, execution time in us,
+    reads, writes)."""
     steps = re.search(r"MaxDrawStepsPerBlock\s*=\s*ConstU32<([0-9_]+)>", open(configs).read())
     if not steps:
         sys.exit(f"scale-report: no MaxDrawStepsPerBlock in {configs}")
     s = int(steps.group(1).replace("_", ""))
     text = open(weights).read()
-    start = text.index("fn on_initialize_draw(s: u32, ) -> Weight {")
-    body = text[start:text.index("\n\t}", start)]
-    number = lambda m: int(m.group(1).replace("_", "")) if m else 0
-    time = number(re.search(r"Weight::from_parts\(([0-9_]+), [0-9_]+\)\n", body))
-    time += s * number(re.search(r"Weight::from_parts\(([0-9_]+), 0\)\.saturating_mul\(s", body))
-    counts = []
-    for kind in ("reads", "writes"):
-        fixed = number(re.search(kind + r"\(([0-9_]+)_u64\)\)", body))
-        per = number(re.search(kind + r"\(\(([0-9_]+)_u64\)\.saturating_mul\(s", body))
-        counts.append(fixed + s * per)
-    return s, time / 1e6, counts[0], counts[1]
+    kinds = [weight_parts(text, f) for f in ("on_initialize_draw", "on_initialize_refresh")]
+    weight = lambda parts, i: parts[0][i] + parts[1][i] * READ_US + parts[2][i] * WRITE_US
+    fixed = max(kinds, key=lambda parts: weight(parts, 0))
+    step = max(kinds, key=lambda parts: weight(parts, 1))
+    return (s, fixed[0][0] + s * step[0][1], fixed[1][0] + s * step[1][1],
+            fixed[2][0] + s * step[2][1])
 
 
 def points(result):
