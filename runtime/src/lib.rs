@@ -72,7 +72,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("dpoa-energy"),
 	impl_name: alloc::borrow::Cow::Borrowed("dpoa-energy"),
 	authoring_version: 1,
-	spec_version: 103,
+	spec_version: 104,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -237,4 +237,102 @@ mod runtime {
 
 	#[runtime::pallet_index(15)]
 	pub type Finality = pallet_finality;
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use frame_support::traits::{GetStorageVersion, NoStorageVersionSet, StorageVersion};
+
+	/// The order of the storage versions in [`RELEASES`]: the runtime's pallets.
+	const PALLETS: [&str; 13] = [
+		"System",
+		"Timestamp",
+		"Dpoa",
+		"Balances",
+		"TransactionPayment",
+		"Sudo",
+		"Utility",
+		"Credit",
+		"Registry",
+		"Penalty",
+		"Verification",
+		"Market",
+		"Finality",
+	];
+
+	/// A pallet's storage version in its code, if it declares one.
+	trait Declared {
+		fn declared(self) -> Option<StorageVersion>;
+	}
+
+	impl Declared for StorageVersion {
+		fn declared(self) -> Option<StorageVersion> {
+			Some(self)
+		}
+	}
+
+	impl Declared for NoStorageVersionSet {
+		fn declared(self) -> Option<StorageVersion> {
+			None
+		}
+	}
+
+	/// The storage version in the code of each of [`PALLETS`], `None` where it declares none.
+	fn storage_versions() -> [Option<StorageVersion>; 13] {
+		[
+			System::in_code_storage_version().declared(),
+			Timestamp::in_code_storage_version().declared(),
+			Dpoa::in_code_storage_version().declared(),
+			Balances::in_code_storage_version().declared(),
+			TransactionPayment::in_code_storage_version().declared(),
+			Sudo::in_code_storage_version().declared(),
+			Utility::in_code_storage_version().declared(),
+			Credit::in_code_storage_version().declared(),
+			Registry::in_code_storage_version().declared(),
+			Penalty::in_code_storage_version().declared(),
+			Verification::in_code_storage_version().declared(),
+			Market::in_code_storage_version().declared(),
+			Finality::in_code_storage_version().declared(),
+		]
+	}
+
+	/// The runtime's releases, oldest first: each `spec_version` with the storage versions of
+	/// [`PALLETS`] it shipped with.
+	///
+	/// A running chain takes new code (`System::set_code`) only with a higher `spec_version`,
+	/// and `Executive` runs the upgrade's migrations ([`Migrations`] and the pallets' own) only
+	/// when the `spec_version` rose. A change of any pallet's storage therefore needs a new row
+	/// here with a higher `spec_version`, and [`VERSION`] raised to it. Spec 103 changed the
+	/// verification pallet's storage four times (versions 1 to 4) without a new version, so
+	/// no chain running it could have been upgraded to a later layout.
+	#[rustfmt::skip]
+	const RELEASES: &[(u32, [Option<u16>; 13])] = &[
+		(104, [
+			None, None, Some(0), Some(1), None, None, None,
+			Some(0), Some(0), Some(0), Some(4), Some(0), Some(0),
+		]),
+	];
+
+	#[test]
+	fn every_storage_change_comes_with_a_new_spec_version() {
+		assert!(
+			RELEASES.windows(2).all(|pair| pair[0].0 < pair[1].0),
+			"every release has a higher spec_version than the one before"
+		);
+		let (spec, versions) = RELEASES.last().expect("a release");
+		assert_eq!(VERSION.spec_version, *spec, "the last release is the runtime's VERSION");
+		let now = storage_versions();
+		for ((pallet, now), then) in PALLETS.iter().zip(now).zip(versions) {
+			let same = match (now, then) {
+				(Some(now), Some(then)) => now == *then,
+				(now, then) => now.is_none() && then.is_none(),
+			};
+			assert!(
+				same,
+				"{pallet}'s storage version is {now:?}, not {then:?} as in spec {spec}: add a \
+				 release to RELEASES with a higher spec_version, and raise VERSION to it"
+			);
+		}
+	}
 }
