@@ -30,7 +30,7 @@
 # Last, the script prints how long each node took to build (propose) the draw's blocks while
 # it ran, from its log: the running node, its own cache, to the millisecond.
 # Needs the built node (scripts/run-dev.sh or scripts/test.sh builds it). Takes about 12 min
-# (100 blocks of 6 s) plus the re-execution (about 8 min for the three passes).
+# (100 blocks of 6 s) plus the re-execution (about 3 min for the three passes, 2 at two sizes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
