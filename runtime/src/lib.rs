@@ -324,12 +324,8 @@ mod tests {
 		assert_eq!(VERSION.spec_version, *spec, "the last release is the runtime's VERSION");
 		let now = storage_versions();
 		for ((pallet, now), then) in PALLETS.iter().zip(now).zip(versions) {
-			let same = match (now, then) {
-				(Some(now), Some(then)) => now == *then,
-				(now, then) => now.is_none() && then.is_none(),
-			};
 			assert!(
-				same,
+				now == then.map(StorageVersion::new),
 				"{pallet}'s storage version is {now:?}, not {then:?} as in spec {spec}: add a \
 				 release to RELEASES with a higher spec_version, and raise VERSION to it"
 			);
