@@ -2,22 +2,20 @@
 //! validator approval, meter readings by the meters' keys, validator attestation and settlement
 //! by the block hook; money is conserved.
 
+mod common;
+
+use common::{call, held, run_to, signed, trade, validators, AccountId};
 use dpoa_runtime::{
-	genesis_config_presets::{community, meter},
-	AllPalletsWithSystem, Balances, Credit, Penalty, Runtime, RuntimeCall, RuntimeEvent,
-	RuntimeOrigin, System, Verification, UNIT, WASM_BINARY,
+	genesis_config_presets::community,
+	Balances, Credit, Penalty, Runtime, RuntimeCall, RuntimeEvent, RuntimeOrigin, System,
+	Verification, UNIT, WASM_BINARY,
 };
 use energy_primitives::{CreditScore, PendingVerifications, PollKind, Verdict};
-use frame_support::traits::{
-	fungible::InspectHold,
-	OnFinalize, OnInitialize, UnfilteredDispatchable,
-};
+use frame_support::traits::UnfilteredDispatchable;
 use pallet_market::{Event as MarketEvent, Side};
 use sc_chain_spec::{ChainType, GenericChainSpec};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::BuildStorage;
-
-type AccountId = dpoa_runtime::AccountId;
 
 fn dev_genesis() -> sp_io::TestExternalities {
 	let storage = GenericChainSpec::<()>::builder(WASM_BINARY.expect("wasm built"), ())
@@ -31,98 +29,6 @@ fn dev_genesis() -> sp_io::TestExternalities {
 	sp_io::TestExternalities::new(storage)
 }
 
-/// Ends the current block and runs the next ones' `on_initialize` to block `n`. Of the
-/// `on_finalize` hooks only the verification pallet's runs (the timestamp's would want an
-/// inherent in every block).
-fn run_to(n: u32) {
-	while System::block_number() < n {
-		let now = System::block_number();
-		<pallet_verification::Pallet<Runtime> as OnFinalize<u32>>::on_finalize(now);
-		let next = now + 1;
-		System::set_block_number(next);
-		<AllPalletsWithSystem as OnInitialize<u32>>::on_initialize(next);
-	}
-}
-
-fn call(origin: RuntimeOrigin, call: RuntimeCall) {
-	call.dispatch_bypass_filter(origin).expect("the call succeeds");
-}
-
-fn signed(who: &AccountId) -> RuntimeOrigin {
-	RuntimeOrigin::signed(who.clone())
-}
-
-fn validators() -> Vec<AccountId> {
-	pallet_verification::Validators::<Runtime>::get().into_iter().map(|(v, _)| v).collect()
-}
-
-/// Every validator of the session votes `verdict` on contract `id`, until the poll concludes.
-fn all_vote(id: u64, kind: PollKind, verdict: Verdict) {
-	for v in validators() {
-		if !pallet_verification::Polls::<Runtime>::contains_key(id, kind) {
-			break;
-		}
-		call(
-			signed(&v),
-			RuntimeCall::Verification(pallet_verification::Call::vote { subject: id, kind, verdict }),
-		);
-	}
-	assert!(!pallet_verification::Polls::<Runtime>::contains_key(id, kind), "the poll concluded");
-}
-
-fn held(who: &AccountId) -> u128 {
-	Balances::balance_on_hold(&pallet_market::HoldReason::Settlement.into(), who)
-}
-
-/// Bob sells Dave 80 kWh at 0.64 in blocks `start..=start + 5`; the meters report
-/// `delivered` and `consumed`, the validators attest them, the hook settles. Returns the
-/// settlement event.
-fn trade(start: u32, delivered: u64, consumed: u64) -> MarketEvent<Runtime> {
-	let nodes = community();
-	let bob = Sr25519Keyring::Bob.to_account_id();
-	let dave = Sr25519Keyring::Dave.to_account_id();
-	let index = |who: &AccountId| nodes.iter().position(|(n, _, _)| n == who).unwrap();
-	call(
-		signed(&bob),
-		RuntimeCall::Market(pallet_market::Call::propose {
-			counterparty: dave.clone(),
-			side: Side::Producer,
-			quantity_wh: 80_000,
-			price: 64 * UNIT / 100,
-			window_start: start,
-			window_end: start + 5,
-		}),
-	);
-	let id = pallet_market::NextContractId::<Runtime>::get() - 1;
-	call(signed(&dave), RuntimeCall::Market(pallet_market::Call::accept { id }));
-	all_vote(id, PollKind::Approval, Verdict::Approve);
-	assert!(held(&dave) > 0 && held(&bob) > 0, "approved: funds on hold");
-
-	run_to(start + 6);
-	for (who, side, quantity) in [(&bob, Side::Producer, delivered), (&dave, Side::Consumer, consumed)] {
-		call(
-			signed(&meter(index(who))),
-			RuntimeCall::Market(pallet_market::Call::report_reading { id, side, quantity_wh: quantity }),
-		);
-	}
-	all_vote(
-		id,
-		PollKind::Delivery,
-		Verdict::Quantities { delivered_wh: delivered, consumed_wh: consumed },
-	);
-	run_to(System::block_number() + 1);
-	assert!(pallet_market::Contracts::<Runtime>::get(id).is_none(), "the hook settled it");
-	assert_eq!((held(&bob), held(&dave)), (0, 0), "every hold released");
-	System::events()
-		.into_iter()
-		.rev()
-		.find_map(|r| match r.event {
-			RuntimeEvent::Market(e @ MarketEvent::ContractSettled { .. }) => Some(e),
-			_ => None,
-		})
-		.expect("settled")
-}
-
 #[test]
 fn trades_settle_through_the_runtime_and_conserve_money() {
 	dev_genesis().execute_with(|| {
@@ -133,7 +39,7 @@ fn trades_settle_through_the_runtime_and_conserve_money() {
 		assert_eq!(validators().len(), 3);
 
 		// A consumer default from the initial credit: deducted, not liable (R6).
-		match trade(5, 80_000, 75_000) {
+		match trade(5, 80_000, 75_000).event {
 			MarketEvent::ContractSettled { consumer_default, consumer_penalty, payment, .. } => {
 				assert!(consumer_default);
 				assert_eq!(consumer_penalty, 0);
@@ -146,7 +52,7 @@ fn trades_settle_through_the_runtime_and_conserve_money() {
 
 		// The second default is liable: the penalty goes to the pool, 80 % of it owed to Bob.
 		let start = System::block_number() + 2;
-		let penalty = match trade(start, 80_000, 70_000) {
+		let penalty = match trade(start, 80_000, 70_000).event {
 			MarketEvent::ContractSettled { consumer_penalty, consumer_penalty_price, .. } => {
 				assert!(consumer_penalty > 0);
 				assert_eq!(consumer_penalty, consumer_penalty_price * 10);
@@ -202,7 +108,7 @@ fn root_sets_the_grid_prices_in_storage() {
 		run_to(1);
 		let grid = dpoa_runtime::configs::GridAccount::get();
 		let before = Balances::free_balance(&grid);
-		match trade(5, 70_000, 80_000) {
+		match trade(5, 70_000, 80_000).event {
 			MarketEvent::ContractSettled { producer_default, bought_from_grid_wh, .. } => {
 				assert!(producer_default);
 				assert_eq!(bought_from_grid_wh, 10_000);
