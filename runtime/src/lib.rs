@@ -244,23 +244,6 @@ mod tests {
 	use super::*;
 	use frame_support::traits::{GetStorageVersion, NoStorageVersionSet, StorageVersion};
 
-	/// The order of the storage versions in [`RELEASES`]: the runtime's pallets.
-	const PALLETS: [&str; 13] = [
-		"System",
-		"Timestamp",
-		"Dpoa",
-		"Balances",
-		"TransactionPayment",
-		"Sudo",
-		"Utility",
-		"Credit",
-		"Registry",
-		"Penalty",
-		"Verification",
-		"Market",
-		"Finality",
-	];
-
 	/// A pallet's storage version in its code, if it declares one.
 	trait Declared {
 		fn declared(self) -> Option<StorageVersion>;
@@ -278,27 +261,22 @@ mod tests {
 		}
 	}
 
-	/// The storage version in the code of each of [`PALLETS`], `None` where it declares none.
-	fn storage_versions() -> [Option<StorageVersion>; 13] {
-		[
-			System::in_code_storage_version().declared(),
-			Timestamp::in_code_storage_version().declared(),
-			Dpoa::in_code_storage_version().declared(),
-			Balances::in_code_storage_version().declared(),
-			TransactionPayment::in_code_storage_version().declared(),
-			Sudo::in_code_storage_version().declared(),
-			Utility::in_code_storage_version().declared(),
-			Credit::in_code_storage_version().declared(),
-			Registry::in_code_storage_version().declared(),
-			Penalty::in_code_storage_version().declared(),
-			Verification::in_code_storage_version().declared(),
-			Market::in_code_storage_version().declared(),
-			Finality::in_code_storage_version().declared(),
-		]
+	/// Each pallet's name and storage version in its code (`None` where it declares none), in
+	/// the order of [`RELEASES`].
+	fn storage_versions() -> [(&'static str, Option<StorageVersion>); 13] {
+		macro_rules! versions {
+			($($pallet:ident),*) => {
+				[$((stringify!($pallet), $pallet::in_code_storage_version().declared())),*]
+			};
+		}
+		versions!(
+			System, Timestamp, Dpoa, Balances, TransactionPayment, Sudo, Utility, Credit, Registry,
+			Penalty, Verification, Market, Finality
+		)
 	}
 
 	/// The runtime's releases, oldest first: each `spec_version` with the storage versions of
-	/// [`PALLETS`] it shipped with.
+	/// the pallets (in the order of [`storage_versions`]) it shipped with.
 	///
 	/// A running chain takes new code (`System::set_code`) only with a higher `spec_version`,
 	/// and `Executive` runs the upgrade's migrations ([`Migrations`] and the pallets' own) only
@@ -322,8 +300,7 @@ mod tests {
 		);
 		let (spec, versions) = RELEASES.last().expect("a release");
 		assert_eq!(VERSION.spec_version, *spec, "the last release is the runtime's VERSION");
-		let now = storage_versions();
-		for ((pallet, now), then) in PALLETS.iter().zip(now).zip(versions) {
+		for ((pallet, now), then) in storage_versions().into_iter().zip(versions) {
 			assert!(
 				now == then.map(StorageVersion::new),
 				"{pallet}'s storage version is {now:?}, not {then:?} as in spec {spec}: add a \
