@@ -87,6 +87,22 @@ impl Node {
 		log_tail(&self.log)
 	}
 
+	/// Whether a line of the node's log contains `needle` within `timeout`. The node's logger
+	/// buffers its lines and writes them from a thread of its own (every 50 ms at best, later on
+	/// a busy machine), so a line can reach the file after the RPC already shows what it logged.
+	pub fn log_shows(&self, needle: &str, timeout: Duration) -> bool {
+		let start = Instant::now();
+		loop {
+			if std::fs::read_to_string(&self.log).is_ok_and(|log| log.contains(needle)) {
+				return true;
+			}
+			if start.elapsed() > timeout {
+				return false;
+			}
+			std::thread::sleep(Duration::from_millis(200));
+		}
+	}
+
 	/// A JSON-RPC call; `Err` on a transport or RPC error.
 	pub fn try_rpc(&self, method: &str, params: Value) -> Result<Value, String> {
 		let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
