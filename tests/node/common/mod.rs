@@ -178,6 +178,10 @@ impl Node {
 	}
 
 	fn kill(&mut self) {
+		// Already stopped (`stop`, then the drop): nothing to signal.
+		if let Ok(Some(_)) = self.child.try_wait() {
+			return;
+		}
 		// SIGTERM first so the database closes cleanly; SIGKILL if it hangs.
 		let _ = Command::new("kill").arg(self.child.id().to_string()).status();
 		let start = Instant::now();
